@@ -1,0 +1,183 @@
+/**
+ * The lead: one prospect as miners submit it and validators judge it. This schema is the single
+ * definition the whole project uses; `parseLead` is the only way untrusted input becomes a `Lead`.
+ */
+import {z} from 'zod'
+
+export const SOURCE_TYPES = [
+  'public_registry',
+  'company_site',
+  'first_party_form',
+  'licensed_resale',
+  'proprietary_database',
+] as const
+
+export type SourceType = (typeof SOURCE_TYPES)[number]
+
+/** Upper bounds on field sizes: generous for real data, small enough that absurd input is refused early. */
+export const LEAD_LIMITS = {
+  name: 100,
+  shortText: 200,
+  email: 254, // RFC 5321 path limit
+  url: 2048,
+  description: 5000,
+  phoneNumber: 40,
+  phoneNumbers: 10,
+  /** Unknown fields are kept, but their JSON size is bounded so a lead cannot smuggle megabytes through. */
+  extraFieldsJson: 16_384,
+  extraFields: 50,
+} as const
+
+// C0/C1 controls and bidirectional overrides (used to disguise text); multi-line fields may keep \t \n \r.
+const CONTROL_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u
+const CONTROL_CHARS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u
+// Markup such as <script>, </b>, <!-- or <?php: no lead field legitimately contains it.
+const MARKUP = /<\s*[a-z!?/]/i
+const REPLACEMENT_CHAR = '\uFFFD'
+
+function text(max: number, options: {multiline?: boolean} = {}) {
+  const controls = options.multiline ? CONTROL_CHARS_EXCEPT_WHITESPACE : CONTROL_CHARS
+  return (
+    z
+      .string({message: 'must be text'})
+      // Checked before trimming and aborting so a megabyte string is refused without further scanning.
+      .max(max * 4, {message: `must be at most ${max} characters`, abort: true})
+      .trim()
+      .min(1, {message: 'must not be empty'})
+      .max(max, {message: `must be at most ${max} characters`, abort: true})
+      .refine((value) => value.isWellFormed(), {message: 'contains invalid Unicode (a lone surrogate)'})
+      .refine((value) => !value.includes(REPLACEMENT_CHAR), {
+        message: 'contains U+FFFD, the mark of text that was not valid UTF-8',
+      })
+      .refine((value) => !controls.test(value), {message: 'contains control characters'})
+      .refine((value) => !MARKUP.test(value), {message: 'contains HTML or script markup'})
+  )
+}
+
+function httpUrl(max = LEAD_LIMITS.url) {
+  return text(max).refine(
+    (value) => {
+      const url = URL.parse(value)
+      return (
+        url !== null &&
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.hostname !== '' &&
+        url.username === '' &&
+        url.password === ''
+      )
+    },
+    {message: 'must be an http(s) URL with a host and no credentials'},
+  )
+}
+
+const email = text(LEAD_LIMITS.email).refine(
+  (value) => {
+    const at = value.indexOf('@')
+    return at > 0 && at === value.lastIndexOf('@') && at < value.length - 1
+  },
+  {message: 'must contain exactly one @ between a local part and a domain'},
+)
+
+const leadShape = {
+  business: text(LEAD_LIMITS.shortText),
+  full_name: text(LEAD_LIMITS.name).optional(),
+  first: text(LEAD_LIMITS.name),
+  last: text(LEAD_LIMITS.name),
+  email,
+  role: text(LEAD_LIMITS.shortText),
+  website: httpUrl(),
+  industry: text(LEAD_LIMITS.shortText),
+  sub_industry: text(LEAD_LIMITS.shortText),
+  region: text(LEAD_LIMITS.shortText),
+  linkedin: httpUrl(),
+  source_url: httpUrl(),
+  source_type: z.enum(SOURCE_TYPES, {message: `must be one of ${SOURCE_TYPES.join(', ')}`}),
+  description: text(LEAD_LIMITS.description, {multiline: true}).optional(),
+  phone_numbers: z
+    .array(text(LEAD_LIMITS.phoneNumber))
+    .max(LEAD_LIMITS.phoneNumbers, {message: `must list at most ${LEAD_LIMITS.phoneNumbers} numbers`})
+    .optional(),
+  founded_year: z
+    .number({message: 'must be a year (a number)'})
+    .int({message: 'must be a whole year'})
+    // Fixed bounds rather than "this year" keep the verdict independent of when it is computed.
+    .min(1000, {message: 'must be 1000 or later'})
+    .max(2100, {message: 'must be 2100 or earlier'})
+    .optional(),
+  company_linkedin: httpUrl().optional(),
+  // LinkedIn-style bands ("51-200", "10,001+") or an exact head count.
+  employee_count: z
+    .union([z.number().int().min(0).max(10_000_000), text(32)], {
+      message: 'must be a head count or a band such as "51-200"',
+    })
+    .optional(),
+  country: text(LEAD_LIMITS.shortText).optional(),
+  state: text(LEAD_LIMITS.shortText).optional(),
+  city: text(LEAD_LIMITS.shortText).optional(),
+}
+
+const KNOWN_FIELDS = new Set(Object.keys(leadShape))
+
+/**
+ * The lead schema. Fields not listed here are kept (loose object) so nothing a miner sent is lost,
+ * within the bounds of LEAD_LIMITS. `full_name` is filled from first + last when absent.
+ */
+export const leadSchema = z
+  .looseObject(leadShape)
+  .superRefine((lead, ctx) => {
+    const extra = Object.keys(lead).filter((key) => !KNOWN_FIELDS.has(key))
+    if (extra.length > LEAD_LIMITS.extraFields) {
+      ctx.addIssue({code: 'custom', path: [], message: `has ${extra.length} unknown fields (at most ${LEAD_LIMITS.extraFields})`})
+      return
+    }
+    let size = 0
+    for (const key of extra) {
+      let json: string | undefined
+      try {
+        json = JSON.stringify(lead[key])
+      } catch {
+        ctx.addIssue({code: 'custom', path: [key], message: 'is not JSON-serialisable'})
+        return
+      }
+      size += key.length + (json?.length ?? 0)
+    }
+    if (size > LEAD_LIMITS.extraFieldsJson) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `unknown fields take ${size} characters as JSON (at most ${LEAD_LIMITS.extraFieldsJson})`,
+      })
+    }
+  })
+  .transform((lead) => ({...lead, full_name: lead.full_name ?? `${lead.first} ${lead.last}`}))
+
+export type Lead = z.output<typeof leadSchema>
+
+export interface LeadIssue {
+  /** Dotted path of the offending field ("phone_numbers.2"), or "(lead)" for the lead as a whole. */
+  field: string
+  message: string
+}
+
+export type ParsedLead = {ok: true; lead: Lead} | {ok: false; issues: LeadIssue[]}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function parseLead(input: unknown): ParsedLead {
+  if (!isPlainObject(input)) return {ok: false, issues: [{field: '(lead)', message: 'must be an object'}]}
+  const result = leadSchema.safeParse(input)
+  if (result.success) return {ok: true, lead: result.data}
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => {
+      const [key] = issue.path
+      const missing = issue.path.length === 1 && typeof key === 'string' && input[key] === undefined
+      return {
+        field: issue.path.length === 0 ? '(lead)' : issue.path.map(String).join('.'),
+        message: missing ? 'is required' : issue.message,
+      }
+    }),
+  }
+}
