@@ -1,0 +1,79 @@
+import type {z} from 'zod'
+import {EXIT, LeadpoetError} from '../errors.js'
+import type {ConsensusStore, RpcArgs, RpcFunction} from '../store/store.js'
+import * as R from './results.js'
+
+/**
+ * The one service layer: every command and the benchmark call these operations. Each is one database
+ * function, one transaction; the consensus rules live in that SQL, not here.
+ */
+export class ConsensusService {
+  constructor(readonly store: ConsensusStore) {}
+
+  private async call<S extends z.ZodType>(fn: RpcFunction, schema: S, args?: RpcArgs): Promise<z.infer<S>> {
+    const raw = await this.store.rpc(fn, args)
+    const parsed = schema.safeParse(raw)
+    if (!parsed.success) {
+      throw new LeadpoetError(
+        'UNEXPECTED_RESPONSE',
+        `${fn} returned a result this version does not understand (is the database migrated to the same version?)`,
+        EXIT.error,
+        parsed.error.issues,
+      )
+    }
+    return parsed.data
+  }
+
+  clock(): Promise<R.ChainClock> {
+    return this.call('consensus_clock', R.ChainClock)
+  }
+
+  /** Records the chain head a chain-aware command saw; epochs and leases count from it. */
+  setChainAnchor(block: number, seenAt?: Date): Promise<R.ChainClock> {
+    return this.call('set_chain_anchor', R.ChainClock, {p_block: block, p_seen_at: seenAt?.toISOString() ?? null})
+  }
+
+  settings(): Promise<R.ConsensusSettings> {
+    return this.call('consensus_settings', R.ConsensusSettings)
+  }
+
+  updateSettings(changes: R.SettingsChanges): Promise<R.ConsensusSettings> {
+    return this.call('update_consensus_settings', R.ConsensusSettings, {p_changes: changes})
+  }
+
+  enqueue(prospects: readonly unknown[]): Promise<R.EnqueueResult> {
+    return this.call('enqueue_prospects', R.EnqueueResult, {p_prospects: prospects})
+  }
+
+  pull(limit = 50): Promise<R.PullResult> {
+    return this.call('pull_prospects_for_validator', R.PullResult, {p_limit: limit})
+  }
+
+  submit(assessments: readonly R.Assessment[]): Promise<R.SubmitResult> {
+    return this.call('submit_assessments', R.SubmitResult, {p_assessments: assessments})
+  }
+
+  sweep(): Promise<R.SweepResult> {
+    return this.call('sweep_consensus', R.SweepResult)
+  }
+
+  eligibility(epoch?: number): Promise<R.EligibilityReport> {
+    return this.call('epoch_eligibility', R.EligibilityReport, {p_epoch: epoch ?? null})
+  }
+
+  minerWeights(epoch?: number): Promise<R.MinerWeightsReport> {
+    return this.call('epoch_miner_weights', R.MinerWeightsReport, {p_epoch: epoch ?? null})
+  }
+
+  closeEpoch(epoch?: number): Promise<R.EpochClosure> {
+    return this.call('close_epoch', R.EpochClosure, {p_epoch: epoch ?? null})
+  }
+
+  clearOldEpochs(): Promise<R.ClearResult> {
+    return this.call('clear_old_validation_tracking', R.ClearResult)
+  }
+
+  prospect(prospectId: string): Promise<R.ProspectConsensus> {
+    return this.call('prospect_consensus', R.ProspectConsensus, {p_prospect_id: prospectId})
+  }
+}

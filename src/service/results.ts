@@ -1,0 +1,175 @@
+import {z} from 'zod'
+
+/**
+ * The JSON the database functions return, as typed results. Parsing them here catches a drift between
+ * the SQL and the code at the boundary instead of deep inside a command.
+ */
+const timestamp = z.string()
+const count = z.number().int().nonnegative()
+
+export const ChainClock = z.object({
+  block: count,
+  epoch: count,
+  epoch_start_block: count,
+  next_epoch_block: count,
+  next_epoch_at: timestamp,
+  blocks_per_epoch: count,
+  block_seconds: z.number().positive(),
+  anchor_block: count,
+  anchor_seen_at: timestamp,
+})
+export type ChainClock = z.infer<typeof ChainClock>
+
+export const ConsensusSettings = z.object({
+  quorum: count,
+  majority: count,
+  eligibility_threshold: z.number(),
+  lease_seconds: count,
+  max_live_leases_per_validator: count,
+  blocks_per_epoch: count,
+  block_seconds: z.number(),
+  max_batch_size: count,
+  updated_at: timestamp,
+})
+export type ConsensusSettings = z.infer<typeof ConsensusSettings>
+export type SettingsChanges = Partial<Omit<ConsensusSettings, 'updated_at'>>
+
+export const EnqueueResult = z.object({enqueued: count, prospect_ids: z.array(z.string().uuid())})
+export type EnqueueResult = z.infer<typeof EnqueueResult>
+
+export const PulledProspect = z.object({
+  prospect_id: z.string().uuid(),
+  lead_id: z.string().uuid(),
+  prospect: z.record(z.string(), z.unknown()),
+  queued_at: timestamp,
+})
+export type PulledProspect = z.infer<typeof PulledProspect>
+
+export const PullResult = z.object({
+  prospects: z.array(PulledProspect),
+  lease_expires_block: count,
+  lease_expires_at: timestamp,
+  live_leases: count,
+  lease_cap: count,
+  block: count,
+})
+export type PullResult = z.infer<typeof PullResult>
+
+export interface RejectionReason {
+  check: string
+  message: string
+  fields?: string[]
+}
+
+export interface Assessment {
+  prospect_id: string
+  is_valid: boolean
+  score: number
+  rejection_reasons?: RejectionReason[]
+}
+
+export const VOTE_OUTCOMES = ['recorded', 'unchanged', 'conflicting_vote', 'not_pulled', 'lease_expired', 'already_decided'] as const
+export const DECISIONS = ['accepted', 'rejected'] as const
+export const DECISION_REASONS = ['majority_valid', 'majority_invalid', 'duplicate_email'] as const
+
+export const SubmitResult = z.object({
+  epoch: count,
+  results: z.array(
+    z.object({
+      prospect_id: z.string().uuid(),
+      outcome: z.enum(VOTE_OUTCOMES),
+      decision: z.enum(DECISIONS).optional(),
+      decision_reason: z.enum(DECISION_REASONS).optional(),
+    }),
+  ),
+  recorded: count,
+  unchanged: count,
+  refused: count,
+  accepted: count,
+  rejected: count,
+})
+export type SubmitResult = z.infer<typeof SubmitResult>
+
+export const SweepResult = z.object({
+  block: count,
+  epoch: count,
+  expired_leases: count,
+  reopened_prospects: count,
+  decided: count,
+  accepted: count,
+  rejected: count,
+  pending: z.object({total: count, unpulled: count, waiting_for_validators: count, waiting_for_votes: count}),
+})
+export type SweepResult = z.infer<typeof SweepResult>
+
+export const ValidatorEligibility = z.object({
+  validator_hotkey: z.string(),
+  decided_leads: count,
+  matching_votes: count,
+  agreement: z.number(),
+  eligible: z.boolean(),
+  reason: z.enum(['agreement_at_or_above_threshold', 'agreement_below_threshold', 'no_decided_leads']),
+})
+export type ValidatorEligibility = z.infer<typeof ValidatorEligibility>
+
+export const EligibilityReport = z.object({
+  epoch: count,
+  closed: z.boolean(),
+  threshold: z.number(),
+  validators: z.array(ValidatorEligibility),
+})
+export type EligibilityReport = z.infer<typeof EligibilityReport>
+
+export const MinerWeight = z.object({miner_hotkey: z.string(), accepted_leads: count, share: z.number()})
+export type MinerWeight = z.infer<typeof MinerWeight>
+
+export const MinerWeightsReport = z.object({
+  epoch: count,
+  closed: z.boolean(),
+  accepted_leads: count,
+  miners: z.array(MinerWeight),
+})
+export type MinerWeightsReport = z.infer<typeof MinerWeightsReport>
+
+export const EpochClosure = z.object({
+  epoch: count,
+  already_closed: z.boolean(),
+  closed_at: timestamp,
+  closed_by: z.string(),
+  decided_leads: count,
+  accepted_leads: count,
+  eligibility: z.array(ValidatorEligibility),
+  weights: z.array(MinerWeight),
+})
+export type EpochClosure = z.infer<typeof EpochClosure>
+
+export const ClearResult = z.object({
+  current_epoch: count,
+  cleared_epochs: z.array(count),
+  deleted_votes: count,
+  deleted_leases: count,
+  unclosed_epochs_kept: z.array(count),
+})
+export type ClearResult = z.infer<typeof ClearResult>
+
+export const ProspectConsensus = z.object({
+  prospect_id: z.string().uuid(),
+  miner_hotkey: z.string(),
+  queued_at: timestamp,
+  consensus_status: z.enum(['pending', 'accepted', 'rejected']).nullable(),
+  decision_reason: z.enum(DECISION_REASONS).nullable(),
+  consensus_epoch: count.nullable(),
+  consensus_timestamp: timestamp.nullable(),
+  holders: count,
+  votes_visible: z.boolean(),
+  votes: z.array(
+    z.object({
+      validator_hotkey: z.string(),
+      is_valid: z.boolean(),
+      score: z.number(),
+      rejection_reasons: z.array(z.unknown()),
+      validation_timestamp: timestamp,
+    }),
+  ),
+})
+export type ProspectConsensus = z.infer<typeof ProspectConsensus>

@@ -1,0 +1,55 @@
+import {EXIT, LeadpoetError, type ExitCode} from '../errors.js'
+
+/** The database functions' SQLSTATEs (class LP, see the functions migration) and their names. */
+interface KnownError {
+  code: string
+  exit: ExitCode
+  /** Replaces the database's message where ours says more to an operator. */
+  message?: string
+}
+
+const FUNCTION_ERRORS: Record<string, KnownError> = {
+  LP400: {code: 'INVALID_INPUT', exit: EXIT.usage},
+  LP401: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
+  LP403: {code: 'FORBIDDEN', exit: EXIT.unauthorised},
+  LP404: {code: 'UNKNOWN_PROSPECT', exit: EXIT.usage},
+  LP409: {code: 'EPOCH_NOT_OVER', exit: EXIT.error},
+  LP413: {code: 'BATCH_TOO_LARGE', exit: EXIT.usage},
+}
+
+/** Postgres and PostgREST codes that mean something to a user of this tool. */
+const PLATFORM_ERRORS: Record<string, KnownError> = {
+  '42501': {code: 'FORBIDDEN', exit: EXIT.unauthorised},
+  '42883': {code: 'DATABASE_NOT_MIGRATED', exit: EXIT.error, message: 'the database has no leadpoet functions: run `leadpoet db migrate`'},
+  PGRST202: {code: 'DATABASE_NOT_MIGRATED', exit: EXIT.error, message: 'the API has no leadpoet functions: apply the migrations (supabase db push)'},
+  PGRST301: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
+  PGRST302: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
+  PGRST303: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '08006', '08001'])
+
+export interface DatabaseErrorLike {
+  code?: string
+  message?: string
+  detail?: string
+  details?: string
+  hint?: string
+}
+
+/** One mapping for pg, PGlite and PostgREST errors. */
+export function toLeadpoetError(error: unknown): LeadpoetError {
+  if (error instanceof LeadpoetError) return error
+  const e = (error ?? {}) as DatabaseErrorLike
+  const message = e.message ?? String(error)
+  const details = e.detail ?? e.details ?? undefined
+  const code = typeof e.code === 'string' ? e.code : ''
+  const known: KnownError | undefined = FUNCTION_ERRORS[code] ?? PLATFORM_ERRORS[code]
+  if (known) {
+    return new LeadpoetError(known.code, known.message ?? message, known.exit, {sqlstate: code, details: details || undefined})
+  }
+  if (UNREACHABLE.has(code)) {
+    return new LeadpoetError('DATABASE_UNREACHABLE', `database unreachable: ${message}`, EXIT.error, {cause: e.code})
+  }
+  return new LeadpoetError('DATABASE_ERROR', message, EXIT.error, {sqlstate: e.code, details: details || undefined})
+}

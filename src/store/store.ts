@@ -1,0 +1,28 @@
+/**
+ * The port every adapter implements: call one database function (one transaction) as the
+ * store's identity and return its JSON result. Adapters move bytes; the rules are in the SQL.
+ */
+export const RPC_FUNCTIONS = [
+  'consensus_clock',
+  'set_chain_anchor',
+  'consensus_settings',
+  'update_consensus_settings',
+  'enqueue_prospects',
+  'pull_prospects_for_validator',
+  'submit_assessments',
+  'sweep_consensus',
+  'epoch_eligibility',
+  'epoch_miner_weights',
+  'close_epoch',
+  'clear_old_validation_tracking',
+  'prospect_consensus',
+] as const
+export type RpcFunction = (typeof RPC_FUNCTIONS)[number]
+
+/** Named arguments, as PostgREST takes them (`p_limit`, `p_assessments`, ...). */
+export type RpcArgs = Record<string, unknown>
+
+export interface ConsensusStore {
+  rpc(fn: RpcFunction, args?: RpcArgs): Promise<unknown>
+  close(): Promise<void>
+}

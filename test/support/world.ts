@@ -1,0 +1,75 @@
+import {PGlite} from '@electric-sql/pglite'
+import {migrate} from '../../src/db/migrations.js'
+import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from '../../src/db/session.js'
+import type {Identity} from '../../src/identity.js'
+import {ConsensusService} from '../../src/service/consensus.js'
+import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {SupabaseConsensusStore} from '../../src/store/supabase-store.js'
+import type {ConsensusStore} from '../../src/store/store.js'
+import {createTestDatabase} from './postgres.js'
+import {startPostgrest, type PostgrestServer} from './postgrest.js'
+
+export type Backend = 'postgres' | 'pglite' | 'postgrest'
+export const BACKENDS: Backend[] = ['postgres', 'pglite', 'postgrest']
+
+/**
+ * A migrated database on one backend, with a service per identity. `sql` is the superuser's view
+ * for assertions only; everything under test goes through the service layer.
+ */
+export interface World {
+  backend: Backend
+  sql: SqlSession
+  postgrest?: PostgrestServer
+  as(identity: Identity): Promise<ConsensusService>
+  operator: ConsensusService
+  /** Moves the chain clock: the anchor is set so that the current block is `block`. */
+  setBlock(block: number): Promise<void>
+  /** Moves the chain clock forward by whole epochs, to the first block of the target epoch. */
+  enterEpoch(epoch: number): Promise<void>
+  close(): Promise<void>
+}
+
+export const operatorIdentity: Identity = {hotkey: 'operator-hotkey', role: 'operator'}
+export const validator = (n: number | string): Identity => ({hotkey: `validator-${n}`, role: 'validator'})
+export const miner = (n: number | string): Identity => ({hotkey: `miner-${n}`, role: 'miner'})
+
+export async function createWorld(backend: Backend, options: {poolSize?: number} = {}): Promise<World> {
+  const database = backend === 'pglite' ? undefined : await createTestDatabase()
+  const sql = database
+    ? postgresSession(createPostgresPool(database.url, options.poolSize ?? 20))
+    : pgliteSession(new PGlite())
+  await migrate(sql)
+  const postgrest = backend === 'postgrest' && database ? await startPostgrest(database.name) : undefined
+
+  const stores: ConsensusStore[] = []
+  const as = async (identity: Identity): Promise<ConsensusService> => {
+    const store: ConsensusStore = postgrest
+      ? new SupabaseConsensusStore(await postgrest.clientFor(identity))
+      : new SqlConsensusStore(sql, identity, false)
+    stores.push(store)
+    return new ConsensusService(store)
+  }
+  const operator = await as(operatorIdentity)
+  const setBlock = async (block: number) => {
+    await operator.setChainAnchor(block, new Date())
+  }
+  const world: World = {
+    backend,
+    sql,
+    postgrest,
+    as,
+    operator,
+    setBlock,
+    enterEpoch: async (epoch) => {
+      const {blocks_per_epoch} = await operator.settings()
+      await setBlock(epoch * blocks_per_epoch)
+    },
+    async close() {
+      for (const store of stores) await store.close()
+      await postgrest?.stop()
+      await sql.close()
+      await database?.drop()
+    },
+  }
+  return world
+}
