@@ -78,6 +78,8 @@ const email = text(LEAD_LIMITS.email).refine(
   {message: 'must contain exactly one @ between a local part and a domain'},
 )
 
+const headCount = 'must be a head count or a band such as "51-200"'
+
 const leadShape = {
   business: text(LEAD_LIMITS.shortText),
   full_name: text(LEAD_LIMITS.name).optional(),
@@ -107,9 +109,10 @@ const leadShape = {
   company_linkedin: httpUrl().optional(),
   // LinkedIn-style bands ("51-200", "10,001+") or an exact head count.
   employee_count: z
-    .union([z.number().int().min(0).max(10_000_000), text(32)], {
-      message: 'must be a head count or a band such as "51-200"',
-    })
+    .union([
+      z.number({message: headCount}).int({message: headCount}).min(0, {message: headCount}).max(10_000_000, {message: headCount}),
+      text(32),
+    ])
     .optional(),
   country: text(LEAD_LIMITS.shortText).optional(),
   state: text(LEAD_LIMITS.shortText).optional(),
