@@ -393,7 +393,7 @@ begin
   select * into s from leadpoet.settings;
   return query
   with tally as (
-    select q.id, q.miner_hotkey, q.prospect,
+    select q.id, q.queue_seq, q.miner_hotkey, q.prospect,
            count(*)::integer as votes,
            (count(*) filter (where v.is_valid))::integer as valid_votes,
            round(avg(v.score), 2) as mean_score,
@@ -411,6 +411,7 @@ begin
            t.mean_score, t.prospect, t.mean_score, t.votes, t.validators, 'accepted', p_epoch, now()
       from tally t
      where t.valid_votes >= s.majority
+     order by t.queue_seq -- two leads with one email in a batch: the earlier in the queue wins
     on conflict do nothing
     returning prospect_id
   ), decided as (

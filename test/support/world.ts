@@ -22,6 +22,8 @@ export interface World {
   postgrest?: PostgrestServer
   as(identity: Identity): Promise<ConsensusService>
   operator: ConsensusService
+  /** Empties every consensus table and restores the default settings and chain clock. */
+  reset(): Promise<void>
   /** Moves the chain clock: the anchor is set so that the current block is `block`. */
   setBlock(block: number): Promise<void>
   /** Moves the chain clock forward by whole epochs, to the first block of the target epoch. */
@@ -60,6 +62,14 @@ export async function createWorld(backend: Backend, options: {poolSize?: number}
     as,
     operator,
     setBlock,
+    async reset() {
+      await sql.exec(`
+        truncate public.prospect_queue, public.leads, public.validation_tracking, leadpoet.prospect_leases,
+                 leadpoet.validator_queue_positions, leadpoet.epoch_closures cascade;
+        delete from leadpoet.settings;
+        insert into leadpoet.settings default values;
+        update leadpoet.chain_anchor set block_number = 0, seen_at = now();`)
+    },
     enterEpoch: async (epoch) => {
       const {blocks_per_epoch} = await operator.settings()
       await setBlock(epoch * blocks_per_epoch)
