@@ -1,0 +1,166 @@
+import {execFile} from 'node:child_process'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {promisify} from 'node:util'
+import {PGlite} from '@electric-sql/pglite'
+import {afterEach, describe, expect, it} from 'vitest'
+import {migrate, migrationStatus, rollback, loadMigrations, SUPABASE_DIR} from '../../src/db/migrations.js'
+import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from '../../src/db/session.js'
+import {ConsensusService} from '../../src/service/consensus.js'
+import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
+import {miner, operatorIdentity, validator} from '../support/world.js'
+
+const run = promisify(execFile)
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+async function postgres(): Promise<{db: TestDatabase; sql: SqlSession}> {
+  const db = await createTestDatabase('leadpoet_migrate')
+  const sql = postgresSession(createPostgresPool(db.url, 4))
+  cleanups.push(async () => {
+    await sql.close()
+    await db.drop()
+  })
+  return {db, sql}
+}
+
+// What Leadpoet's Supabase project held before consensus, rows included.
+const PRE_CONSENSUS = `
+  create table public.prospect_queue (
+    id uuid primary key default gen_random_uuid(), miner_hotkey text not null, prospect jsonb not null,
+    status text not null default 'pending', created_at timestamptz not null default now());
+  create table public.leads (
+    id uuid primary key default gen_random_uuid(), email text unique, company text, validated_at timestamptz default now(),
+    validator_hotkey text, miner_hotkey text, score numeric, metadata jsonb);
+  insert into public.prospect_queue (miner_hotkey, prospect, status, created_at) values
+    ('old-miner', '{"email": "second@old.com"}', 'pending', now() - interval '1 hour'),
+    ('old-miner', '{"email": "first@old.com"}', 'pending', now() - interval '2 hours'),
+    ('old-miner', '{"email": "done@old.com"}', 'validated', now() - interval '3 hours');
+  insert into public.leads (email, company, validator_hotkey, miner_hotkey, score, metadata) values
+    ('legacy@old.com', 'Old Co', 'old-validator', 'old-miner', 0.8, '{"k": 1}'),
+    ('first@old.com', 'Old Co', 'old-validator', 'old-miner', 0.7, '{"k": 2}');`
+
+async function services(sql: SqlSession) {
+  return {
+    operator: new ConsensusService(new SqlConsensusStore(sql, operatorIdentity, false)),
+    miner: new ConsensusService(new SqlConsensusStore(sql, miner(1), false)),
+    validators: [1, 2, 3].map((n) => new ConsensusService(new SqlConsensusStore(sql, validator(n), false))),
+  }
+}
+
+async function voteAll(sql: SqlSession, isValid = true) {
+  const {validators} = await services(sql)
+  for (const v of validators) {
+    const {prospects} = await v.pull(50)
+    if (prospects.length) await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: isValid, score: 0.9})))
+  }
+}
+
+const leadsSnapshot = (sql: SqlSession) =>
+  sql.query('select id, email, company, validated_at, validator_hotkey, miner_hotkey, score, metadata from public.leads order by email')
+
+describe('migrations', () => {
+  it('given an empty database, when migrated, then every migration is applied once and the engine works', async () => {
+    const {sql} = await postgres()
+    const all = await loadMigrations()
+    expect(await migrate(sql)).toEqual(all.map((m) => m.version))
+    expect(await migrate(sql)).toEqual([])
+    expect((await migrationStatus(sql)).every((m) => m.applied)).toBe(true)
+    const {miner: m} = await services(sql)
+    await m.enqueue([{email: 'a@b.com'}])
+    await voteAll(sql)
+    expect(await sql.query('select consensus_status from public.prospect_queue')).toEqual([{consensus_status: 'accepted'}])
+  })
+
+  it('given the pre-consensus tables with rows, when migrated, then the rows are kept and the pending ones join the queue in age order', async () => {
+    const {sql} = await postgres()
+    await sql.exec(PRE_CONSENSUS)
+    const before = await leadsSnapshot(sql)
+    await migrate(sql)
+
+    expect(await leadsSnapshot(sql)).toEqual(before)
+    const queue = await sql.query<{email: string; consensus_status: string | null; queue_seq: string}>(
+      `select prospect->>'email' as email, consensus_status, queue_seq from public.prospect_queue order by queue_seq`,
+    )
+    expect(queue.map((q) => [q.email, q.consensus_status])).toEqual([
+      ['done@old.com', null], // handled by the old flow: not part of consensus
+      ['first@old.com', 'pending'],
+      ['second@old.com', 'pending'],
+    ])
+
+    // New prospects queue behind the old ones.
+    const {miner: m, validators} = await services(sql)
+    await m.enqueue([{email: 'new@new.com'}])
+    const pulled = await validators[0]!.pull(10)
+    expect(pulled.prospects.map((p) => p.prospect.email)).toEqual(['first@old.com', 'second@old.com', 'new@new.com'])
+
+    // first@old.com is already in the old leads table: consensus records it as a duplicate.
+    await validators[0]!.submit(pulled.prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 0.9})))
+    await voteAll(sql)
+    const decisions = await sql.query(`select prospect->>'email' as email, consensus_status, decision_reason from public.prospect_queue
+                                        where consensus_status is not null order by queue_seq`)
+    expect(decisions).toEqual([
+      {email: 'first@old.com', consensus_status: 'rejected', decision_reason: 'duplicate_email'},
+      {email: 'second@old.com', consensus_status: 'accepted', decision_reason: 'majority_valid'},
+      {email: 'new@new.com', consensus_status: 'accepted', decision_reason: 'majority_valid'},
+    ])
+  })
+
+  it('given the Supabase CLI, when it pushes the migrations, then the migrator agrees they are applied', async () => {
+    const {db, sql} = await postgres()
+    const require = createRequire(import.meta.url)
+    const cli = path.join(path.dirname(require.resolve('supabase/package.json')), 'dist', 'supabase.js')
+    const url = new URL(db.url)
+    url.protocol = 'postgresql:'
+    url.searchParams.set('sslmode', 'disable')
+    const {stdout, stderr} = await run(process.execPath, [cli, 'db', 'push', '--db-url', url.toString(), '--yes', '--workdir', path.dirname(SUPABASE_DIR)], {
+      timeout: 120_000,
+    })
+    expect(stdout + stderr).toMatch(/Finished supabase db push/)
+    expect((await migrationStatus(sql)).every((m) => m.applied)).toBe(true)
+    expect(await migrate(sql)).toEqual([])
+    await (await services(sql)).miner.enqueue([{email: 'a@b.com'}])
+    await voteAll(sql)
+    expect(await sql.query('select count(*)::int as n from public.leads')).toEqual([{n: 1}])
+  })
+
+  it('given consensus has run, when rolled back, then every new table, column and function is gone and the leads rows stay', async () => {
+    const {sql} = await postgres()
+    await sql.exec(PRE_CONSENSUS)
+    await migrate(sql)
+    await (await services(sql)).miner.enqueue([{email: 'accepted@new.com'}])
+    await voteAll(sql)
+    const leadsBefore = await leadsSnapshot(sql)
+    expect(leadsBefore).toHaveLength(4) // two legacy, two accepted by consensus
+
+    expect(await rollback(sql)).toHaveLength(3)
+    expect(await leadsSnapshot(sql)).toEqual(leadsBefore)
+    const [left] = await sql.query<Record<string, number>>(`
+      select (select count(*)::int from pg_namespace where nspname = 'leadpoet') as schemas,
+             (select count(*)::int from pg_class where relname in ('validation_tracking', 'consensus_results') and relnamespace = 'public'::regnamespace) as tables,
+             (select count(*)::int from pg_proc where pronamespace = 'public'::regnamespace) as functions,
+             (select count(*)::int from information_schema.columns where table_schema = 'public' and table_name = 'prospect_queue') as queue_columns,
+             (select count(*)::int from information_schema.columns where table_schema = 'public' and table_name = 'leads') as leads_columns,
+             (select count(*)::int from supabase_migrations.schema_migrations) as recorded`)
+    expect(left).toEqual({schemas: 0, tables: 0, functions: 0, queue_columns: 5, leads_columns: 8, recorded: 0})
+
+    // And it can be applied again.
+    await migrate(sql)
+    expect((await migrationStatus(sql)).every((m) => m.applied)).toBe(true)
+  })
+
+  it('given the embedded PGlite database, then migrate and rollback work there too', async () => {
+    const sql = pgliteSession(new PGlite())
+    cleanups.push(() => sql.close())
+    await migrate(sql)
+    await (await services(sql)).miner.enqueue([{email: 'a@b.com'}])
+    await voteAll(sql)
+    expect(await sql.query('select count(*)::int as n from public.leads')).toEqual([{n: 1}])
+    await rollback(sql)
+    expect(await sql.query(`select count(*)::int as n from pg_namespace where nspname = 'leadpoet'`)).toEqual([{n: 0}])
+    expect(await sql.query('select count(*)::int as n from public.leads')).toEqual([{n: 1}])
+  })
+})
