@@ -170,7 +170,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 export function parseLead(input: unknown): ParsedLead {
   if (!isPlainObject(input)) return {ok: false, issues: [{field: '(lead)', message: 'must be an object'}]}
-  const result = leadSchema.safeParse(input)
+  let result: ReturnType<typeof leadSchema.safeParse>
+  try {
+    result = leadSchema.safeParse(input)
+  } catch (error) {
+    // Only hostile objects get here (a throwing getter or proxy); JSON input cannot.
+    return {ok: false, issues: [{field: '(lead)', message: `could not be read: ${(error as Error)?.message ?? String(error)}`}]}
+  }
   if (result.success) return {ok: true, lead: result.data}
   return {
     ok: false,

@@ -97,8 +97,10 @@ export class WebsiteProbe {
     const allowed = this.settings.allowPrivateAddresses
       ? addresses
       : addresses.filter((candidate) => !isNonPublicAddress(candidate.address))
-    if (allowed.length === 0)
-      return {ok: false, outcome: {status: 'fail', message: `${host} resolves only to non-public addresses`}}
+    if (allowed.length === 0) {
+      const message = isIP(host) !== 0 ? `${host} is not a public address` : `${host} resolves only to non-public addresses`
+      return {ok: false, outcome: {status: 'fail', message}}
+    }
     return {ok: true, addresses: allowed}
   }
 
