@@ -152,7 +152,7 @@ export const leadSchema = z
       })
     }
   })
-  .transform((lead) => ({...lead, full_name: lead.full_name ?? `${lead.first} ${lead.last}`}))
+  .transform((lead): typeof lead & {full_name: string} => ({...lead, full_name: lead.full_name ?? `${lead.first} ${lead.last}`}))
 
 export type Lead = z.output<typeof leadSchema>
 

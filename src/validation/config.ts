@@ -97,7 +97,7 @@ export const DEFAULT_SOURCE_DENYLIST = [
 
 export const DEFAULT_VALIDATION_CONFIG: ValidationConfig = deepFreeze({
   unknownPolicy: 'abstain',
-  concurrency: 32,
+  concurrency: 64,
   checks: Object.fromEntries(
     CHECK_NAMES.map((name) => [name, {enabled: true, soft: false, weight: DEFAULT_WEIGHTS[name]}]),
   ) as Record<CheckName, CheckSettings>,
@@ -110,7 +110,7 @@ export const DEFAULT_VALIDATION_CONFIG: ValidationConfig = deepFreeze({
   network: {
     dnsTimeoutMs: 5_000,
     dnsTries: 2,
-    dnsConcurrency: 32,
+    dnsConcurrency: 64,
     httpTimeoutMs: 8_000,
     httpConcurrency: 32,
     maxRedirects: 5,

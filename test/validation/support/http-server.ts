@@ -34,7 +34,11 @@ export function answer(status: number, options: {location?: string; delayMs?: nu
 /** Never answers: the request hangs until the client gives up. */
 export const hang: SiteHandler = () => {}
 
-export async function startHttpServer(sites: Record<string, SiteHandler>, options: {delayMs?: number} = {}): Promise<LoopbackHttp> {
+/** Hosts not in `sites` get `fallback` (404 by default). */
+export async function startHttpServer(
+  sites: Record<string, SiteHandler>,
+  options: {delayMs?: number; fallback?: SiteHandler} = {},
+): Promise<LoopbackHttp> {
   let inFlight = 0
   const state: LoopbackHttp = {port: 0, requests: [], maxInFlight: 0, close: async () => {}}
   const server = createServer((request, response) => {
@@ -43,7 +47,7 @@ export async function startHttpServer(sites: Record<string, SiteHandler>, option
     inFlight++
     state.maxInFlight = Math.max(state.maxInFlight, inFlight)
     response.once('close', () => inFlight--)
-    const handler = sites[host] ?? answer(404)
+    const handler = sites[host] ?? options.fallback ?? answer(404)
     if (options.delayMs) setTimeout(() => handler(request, response), options.delayMs)
     else handler(request, response)
   })
