@@ -141,9 +141,16 @@ export function createLeadValidator(options: LeadValidatorOptions = {}): LeadVal
   const network = new NetworkChecks(config.network, options.now ?? Date.now)
   const checkEnabled = (check: CheckName) => config.checks[check].enabled
 
+  function emailMx(lead: Lead): Promise<CheckOutcome> {
+    const {domain} = splitEmail(lead.email)
+    // Reached only when the checks that would catch it are turned off.
+    if (domain === '') return Promise.resolve({status: 'fail', message: 'the email domain is not a valid host name'})
+    return network.emailMx(domain)
+  }
+
   async function networkOutcomes(lead: Lead): Promise<Outcomes> {
     const [mx, website] = await Promise.all([
-      checkEnabled('email_mx') ? network.emailMx(splitEmail(lead.email).domain) : undefined,
+      checkEnabled('email_mx') ? emailMx(lead) : undefined,
       checkEnabled('website_reachable') ? network.websiteReachable(lead.website) : undefined,
     ])
     return {...(mx ? {email_mx: mx} : {}), ...(website ? {website_reachable: website} : {})}
