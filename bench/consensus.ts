@@ -1,0 +1,202 @@
+/**
+ * Consensus benchmark: V validators drain N prospects through pull + submit, once directly on
+ * Postgres and once through PostgREST (supabase-js), then pull latency on a 1,000,000-prospect queue
+ * with one validator holding its full lease cap.
+ *
+ *   npm run bench -- consensus [--validators 12] [--prospects 20000] [--batch 50] [--large 1000000] [--json]
+ *
+ * It creates and drops its own database on DATABASE_URL (default: the local server).
+ */
+import {parseArgs} from 'node:util'
+import {migrate} from '../src/db/migrations.js'
+import {createPostgresPool, postgresSession, type SqlSession} from '../src/db/session.js'
+import type {Identity} from '../src/identity.js'
+import {ConsensusService} from '../src/service/consensus.js'
+import {drainQueue, stableUnit, type DrainStats} from '../src/simulation/drain.js'
+import {SqlConsensusStore} from '../src/store/sql-store.js'
+import {SupabaseConsensusStore} from '../src/store/supabase-store.js'
+import {bootstrapRoles, createTestDatabase} from '../test/support/postgres.js'
+import {startPostgrest, type PostgrestServer} from '../test/support/postgrest.js'
+
+const {values: flags} = parseArgs({
+  options: {
+    validators: {type: 'string', default: '12'},
+    prospects: {type: 'string', default: '20000'},
+    batch: {type: 'string', default: '50'},
+    large: {type: 'string', default: '1000000'},
+    json: {type: 'boolean', default: false},
+  },
+  allowPositionals: true,
+})
+const V = Number(flags.validators)
+const N = Number(flags.prospects)
+const BATCH = Number(flags.batch)
+const LARGE = Number(flags.large)
+const log = (line: string) => {
+  if (!flags.json) process.stderr.write(line + '\n')
+}
+
+// Per call the direct adapter sends begin, set_config (identity), the function call and commit.
+const DIRECT_ROUND_TRIPS_PER_CALL = 4
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
+
+async function resetQueue(sql: SqlSession) {
+  await sql.exec(`truncate public.prospect_queue, public.leads, public.validation_tracking, leadpoet.prospect_leases,
+                           leadpoet.validator_queue_positions cascade`)
+}
+
+async function enqueue(sql: SqlSession, service: (identity: Identity) => ConsensusService, count: number) {
+  const miners = Array.from({length: 4}, (_, m) => service({hotkey: `bench-miner-${m}`, role: 'miner'}))
+  for (let start = 0; start < count; start += 500) {
+    const size = Math.min(500, count - start)
+    await miners[(start / 500) % miners.length]!.enqueue(
+      Array.from({length: size}, (_, i) => ({business: `Co ${start + i}`, email: `lead${start + i}@bench.example`})),
+    )
+  }
+  await sql.exec('analyze public.prospect_queue')
+}
+
+/** Prospects with other than three distinct voters, and prospects handed to more than three validators. */
+async function correctness(sql: SqlSession) {
+  const [row] = await sql.query<{duplicates: number; over_assigned: number; undecided: number; leads_mismatch: number}>(`
+    select (select count(*)::int from (select prospect_id from public.validation_tracking
+                                         group by prospect_id having count(*) <> count(distinct validator_hotkey)) d)
+             + (select count(*)::int - count(distinct prospect_id)::int from public.leads) as duplicates,
+           (select count(*)::int from public.prospect_queue
+             where cardinality(validators_pulled) > 3 or pull_count > 3) as over_assigned,
+           (select count(*)::int from public.prospect_queue where consensus_status = 'pending') as undecided,
+           abs((select count(*)::int from public.leads)
+               - (select count(*)::int from public.prospect_queue where consensus_status = 'accepted')) as leads_mismatch`)
+  return row!
+}
+
+async function drain(label: string, service: (identity: Identity) => ConsensusService, sql: SqlSession, roundTripsPerCall: number) {
+  await resetQueue(sql)
+  await enqueue(sql, service, N)
+  const validators = Array.from({length: V}, (_, i) => service({hotkey: `bench-validator-${i}`, role: 'validator'}))
+  log(`${label}: ${V} validators draining ${N} prospects (batch ${BATCH})...`)
+  const stats: DrainStats = await drainQueue(
+    validators,
+    (index, p) => ({prospect_id: p.prospect_id, is_valid: stableUnit(`${index}${p.prospect_id}`) < 0.7, score: 0.5}),
+    BATCH,
+  )
+  const checks = await correctness(sql)
+  const result = {
+    votes: stats.votes,
+    seconds: round(stats.elapsedMs / 1000),
+    votes_per_second: Math.round(stats.votes / (stats.elapsedMs / 1000)),
+    round_trips_per_vote: round(((stats.pulls + stats.submits) * roundTripsPerCall) / stats.votes, 3),
+    pull_p50_ms: round(percentile(stats.pullLatencies, 50)),
+    pull_p95_ms: round(percentile(stats.pullLatencies, 95)),
+    ...checks,
+  }
+  log(`${label}: ${JSON.stringify(result)}`)
+  return result
+}
+
+async function largeQueue(sql: SqlSession, service: (identity: Identity) => ConsensusService) {
+  await resetQueue(sql)
+  log(`large queue: inserting ${LARGE} prospects...`)
+  // Bulk set-up only: one statement instead of 2,000 enqueue calls. Rows get queue_seq from the
+  // same sequence the enqueue function uses.
+  await sql.exec(`insert into public.prospect_queue (miner_hotkey, prospect)
+                  select 'bench-miner-' || (g % 4), jsonb_build_object('email', 'big' || g || '@bench.example')
+                    from generate_series(1, ${LARGE}) g`)
+  await sql.exec('vacuum analyze public.prospect_queue')
+  const {max_live_leases_per_validator: cap} = await service({hotkey: 'bench-operator', role: 'operator'}).settings()
+
+  // One validator takes its full cap of live leases and never votes.
+  const hog = service({hotkey: 'bench-hog', role: 'validator'})
+  let held = 0
+  while (held < cap) held += (await hog.pull(Math.min(BATCH, cap - held))).prospects.length
+
+  const timed = async (fn: () => Promise<unknown>) => {
+    const t = performance.now()
+    await fn()
+    return performance.now() - t
+  }
+  const capped: number[] = []
+  for (let i = 0; i < 50; i++) capped.push(await timed(() => hog.pull(BATCH)))
+
+  // Others work the queue behind and beside it; one of them runs far ahead (votes, never waits).
+  const others = Array.from({length: 4}, (_, i) => service({hotkey: `bench-worker-${i}`, role: 'validator'}))
+  const latencies: number[] = []
+  for (let round = 0; round < 40; round++) {
+    for (const [i, worker] of others.entries()) {
+      const t = performance.now()
+      const {prospects} = await worker.pull(BATCH)
+      latencies.push(performance.now() - t)
+      if (prospects.length) await worker.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: i % 2 === 0, score: 0.5})))
+    }
+  }
+  const result = {
+    prospects: LARGE,
+    hog_live_leases: held,
+    pull_p50_ms: round(percentile(latencies, 50)),
+    pull_p95_ms: round(percentile(latencies, 95)),
+    capped_pull_p95_ms: round(percentile(capped, 95)),
+  }
+  log(`large queue: ${JSON.stringify(result)}`)
+  return result
+}
+
+async function main() {
+  await bootstrapRoles()
+  const database = await createTestDatabase('leadpoet_bench')
+  const sql = postgresSession(createPostgresPool(database.url, V + 4))
+  let postgrest: PostgrestServer | undefined
+  try {
+    await migrate(sql)
+    const direct = (identity: Identity) => new ConsensusService(new SqlConsensusStore(sql, identity, false))
+    const directResult = await drain('direct', direct, sql, DIRECT_ROUND_TRIPS_PER_CALL)
+
+    postgrest = await startPostgrest(database.name)
+    // Each participant gets its own supabase-js client with its own signed token, built up front.
+    const clients = new Map<string, ConsensusService>()
+    for (const identity of [
+      ...Array.from({length: 4}, (_, m): Identity => ({hotkey: `bench-miner-${m}`, role: 'miner'})),
+      ...Array.from({length: V}, (_, i): Identity => ({hotkey: `bench-validator-${i}`, role: 'validator'})),
+    ]) {
+      clients.set(identity.hotkey, new ConsensusService(new SupabaseConsensusStore(await postgrest.clientFor(identity))))
+    }
+    const viaPostgrest = (identity: Identity) => clients.get(identity.hotkey)!
+    const postgrestResult = await drain('postgrest', viaPostgrest, sql, 1)
+
+    const large = await largeQueue(sql, direct)
+    const summary = {
+      validators: V,
+      prospects: N,
+      batch: BATCH,
+      direct_votes_per_second: directResult.votes_per_second,
+      postgrest_votes_per_second: postgrestResult.votes_per_second,
+      direct_round_trips_per_vote: directResult.round_trips_per_vote,
+      postgrest_round_trips_per_vote: postgrestResult.round_trips_per_vote,
+      pull_p50_ms: directResult.pull_p50_ms,
+      pull_p95_ms: directResult.pull_p95_ms,
+      postgrest_pull_p50_ms: postgrestResult.pull_p50_ms,
+      postgrest_pull_p95_ms: postgrestResult.pull_p95_ms,
+      large_queue_prospects: large.prospects,
+      large_queue_pull_p50_ms: large.pull_p50_ms,
+      large_queue_pull_p95_ms: large.pull_p95_ms,
+      large_queue_capped_pull_p95_ms: large.capped_pull_p95_ms,
+      duplicates: directResult.duplicates + postgrestResult.duplicates,
+      over_assignments: directResult.over_assigned + postgrestResult.over_assigned,
+      undecided: directResult.undecided + postgrestResult.undecided,
+      leads_mismatch: directResult.leads_mismatch + postgrestResult.leads_mismatch,
+    }
+    if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n')
+    else console.table(summary)
+  } finally {
+    await postgrest?.stop()
+    await sql.close()
+    await database.drop()
+  }
+}
+
+await main()

@@ -1,0 +1,30 @@
+import {LeadpoetCommand} from '../../cli/base-command.js'
+import {migrate, migrationStatus, type MigrationState} from '../../db/migrations.js'
+import {describeTarget, openSqlSession} from '../../db/open.js'
+
+export interface DbMigrateResult {
+  database: string
+  applied: string[]
+  migrations: MigrationState[]
+}
+
+export default class DbMigrate extends LeadpoetCommand {
+  static override summary = 'Apply the consensus migrations to the selected database.'
+  static override description =
+    'Applies supabase/migrations in order, each in one transaction, and records them where `supabase db push` does, so either tool can be used.'
+  static override examples = ['<%= config.bin %> db migrate', '<%= config.bin %> db migrate --db postgres://postgres@127.0.0.1:5432/leadpoet']
+
+  async run(): Promise<DbMigrateResult> {
+    const {flags} = await this.parse(DbMigrate)
+    const target = this.databaseTarget(flags)
+    const sql = await openSqlSession(target)
+    try {
+      const applied = await migrate(sql)
+      const migrations = await migrationStatus(sql)
+      this.log(applied.length ? `Applied ${applied.length} migration(s) to ${describeTarget(target)}: ${applied.join(', ')}` : `Up to date: ${describeTarget(target)}`)
+      return {database: describeTarget(target), applied, migrations}
+    } finally {
+      await sql.close()
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import {createInterface} from 'node:readline/promises'
+import {Flags} from '@oclif/core'
+import {LeadpoetCommand} from '../../cli/base-command.js'
+import {rollback} from '../../db/migrations.js'
+import {describeTarget, openSqlSession} from '../../db/open.js'
+import {EXIT, LeadpoetError} from '../../errors.js'
+
+export interface DbRollbackResult {
+  database: string
+  rolled_back: string[]
+}
+
+export default class DbRollback extends LeadpoetCommand {
+  static override summary = 'Undo the consensus migrations: drops every consensus table, column and function; leads rows stay.'
+  static override flags = {
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required without a terminal)'}),
+  }
+
+  async run(): Promise<DbRollbackResult> {
+    const {flags} = await this.parse(DbRollback)
+    const target = this.databaseTarget(flags)
+    if (!flags.yes) await this.confirm(`Roll back every consensus migration on ${describeTarget(target)}?`)
+    const sql = await openSqlSession(target)
+    try {
+      const undone = await rollback(sql)
+      this.log(undone.length ? `Rolled back ${undone.join(', ')} on ${describeTarget(target)}` : 'Nothing to roll back')
+      return {database: describeTarget(target), rolled_back: undone}
+    } finally {
+      await sql.close()
+    }
+  }
+
+  private async confirm(question: string): Promise<void> {
+    if (!process.stdin.isTTY || this.jsonEnabled()) {
+      throw new LeadpoetError('CONFIRMATION_REQUIRED', 'refusing to roll back without --yes (no terminal to ask)', EXIT.usage)
+    }
+    const prompt = createInterface({input: process.stdin, output: process.stderr})
+    const answer = await prompt.question(`${question} [y/N] `)
+    prompt.close()
+    if (!/^y(es)?$/i.test(answer.trim())) throw new LeadpoetError('CANCELLED', 'rollback cancelled', EXIT.nothingToDo)
+  }
+}

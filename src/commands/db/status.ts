@@ -1,0 +1,27 @@
+import {LeadpoetCommand} from '../../cli/base-command.js'
+import {renderTable} from '../../cli/table.js'
+import {migrationStatus, type MigrationState} from '../../db/migrations.js'
+import {describeTarget, openSqlSession} from '../../db/open.js'
+
+export interface DbStatusResult {
+  database: string
+  migrations: MigrationState[]
+}
+
+export default class DbStatus extends LeadpoetCommand {
+  static override summary = 'Show which migrations the selected database has.'
+
+  async run(): Promise<DbStatusResult> {
+    const {flags} = await this.parse(DbStatus)
+    const target = this.databaseTarget(flags)
+    const sql = await openSqlSession(target)
+    try {
+      const migrations = await migrationStatus(sql)
+      const rows = migrations.map((m) => [m.version, m.name, m.applied ? 'yes' : 'no'])
+      this.log(`${describeTarget(target)}\n${renderTable(['version', 'name', 'applied'], rows)}`)
+      return {database: describeTarget(target), migrations}
+    } finally {
+      await sql.close()
+    }
+  }
+}
