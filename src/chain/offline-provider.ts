@@ -10,7 +10,7 @@ import type {GenericExtrinsic} from '@polkadot/types'
 import type {Header} from '@polkadot/types/interfaces'
 import type {StorageEntry} from '@polkadot/types/primitive/types'
 import {unwrapStorageType} from '@polkadot/types/util'
-import {compactStripLength, compactToU8a, hexToU8a, isHex, u8aConcat, u8aToHex} from '@polkadot/util'
+import {compactStripLength, compactToU8a, hexToU8a, isHex, stringCamelCase, u8aConcat, u8aToHex} from '@polkadot/util'
 import {blake2AsHex, blake2AsU8a, encodeAddress, signatureVerify} from '@polkadot/util-crypto'
 
 /**
@@ -46,7 +46,7 @@ export interface SubmittedExtrinsic {
   nonce: number
   section: string
   method: string
-  /** call arguments by name, in polkadot-js JSON form */
+  /** call arguments by camelCase name, in polkadot-js JSON form */
   args: Record<string, unknown>
   extrinsic: GenericExtrinsic
   /** the block the extrinsic would be included in */
@@ -376,7 +376,7 @@ export class OfflineChainProvider implements ProviderInterface {
     const argNames = extrinsic.method.meta.args.map((arg) => arg.name.toString())
     const args: Record<string, unknown> = {}
     extrinsic.method.args.forEach((value, index) => {
-      args[argNames[index] ?? String(index)] = value.toJSON()
+      args[stringCamelCase(argNames[index] ?? String(index))] = value.toJSON()
     })
     const submitted: SubmittedExtrinsic = {
       hex,
