@@ -73,13 +73,14 @@ export function dispatchErrorToLeadpoet(api: ApiPromise, dispatchError: Dispatch
     let docs = ''
     try {
       const meta = api.registry.findMetaError(module)
-      pallet = meta.section
+      // the runtime's own pallet name (SubtensorModule), not polkadot-js's camelCase section
+      pallet = api.runtimeMetadata.asLatest.pallets.find((p) => p.index.eq(module.index))?.name.toString() ?? meta.section
       name = meta.name
       docs = meta.docs.join(' ').trim()
     } catch {
       // unknown to this metadata: keep the raw indices
     }
-    const known = pallet.toLowerCase() === 'subtensormodule' ? SUBTENSOR_DISPATCH_ERRORS[name] : undefined
+    const known = pallet === 'SubtensorModule' ? SUBTENSOR_DISPATCH_ERRORS[name] : undefined
     const explanation = known?.explain ?? (docs || 'see the runtime documentation')
     return new LeadpoetError(known?.code ?? CHAIN_ERROR.txDispatchFailed, `${call} failed on chain with ${pallet}.${name}: ${explanation}`, EXIT.error, {
       pallet,

@@ -104,7 +104,7 @@ describe('weights extrinsics against the finney metadata', () => {
   test('changing one byte of the signed call invalidates the signature', async () => {
     const {decoded, hex, chain} = await signAndDecode(cases[0]!.call)
     const bytes = u8aToU8a(hex)
-    bytes[bytes.length - 1] ^= 0x01 // last byte of version_key
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01 // last byte of version_key
     const tampered = registry.createType('Extrinsic', bytes)
     expect(tampered.method.args[3]!.toString()).not.toBe(decoded.method.args[3]!.toString())
     expect(signatureVerify(signedPayload(tampered, chain), tampered.signature.toU8a(), alice.address).isValid).toBe(false)

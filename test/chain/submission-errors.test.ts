@@ -1,0 +1,179 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {u8aToU8a} from '@polkadot/util'
+import {afterEach, beforeAll, describe, expect, test} from 'vitest'
+import type {ChainConnection} from '../../src/chain/connection.js'
+import type {ChainDeadlines} from '../../src/chain/deadline.js'
+import {submitEpochWeights} from '../../src/chain/epoch-weights.js'
+import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
+import {FileCommitStore} from '../../src/chain/file-commit-store.js'
+import type {ExtrinsicOutcome, OfflineChainProvider} from '../../src/chain/offline-provider.js'
+import {sendSigned, signWeightsExtrinsic, submitWeightsCall, type WeightsCall} from '../../src/chain/submit.js'
+import {type Hotkey, loadHotkey} from '../../src/chain/wallet.js'
+import {LeadpoetError} from '../../src/errors.js'
+import {connectOffline, offlineChain, writeSubnet} from './helpers.js'
+
+const SET: WeightsCall = {call: 'set_weights', netuid: 71, uids: [1, 2], weights: [65535, 100], versionKey: 0}
+
+let alice: Hotkey
+let bob: Hotkey
+beforeAll(async () => {
+  alice = await loadHotkey({uri: '//Alice'})
+  bob = await loadHotkey({uri: '//Bob'})
+})
+
+let provider: OfflineChainProvider
+let connection: ChainConnection | undefined
+let dir: string | undefined
+afterEach(async () => {
+  await connection?.close()
+  connection = undefined
+  if (dir) await rm(dir, {recursive: true, force: true})
+  dir = undefined
+})
+
+async function nodeThat(outcome: ExtrinsicOutcome, deadlines: Partial<ChainDeadlines> = {}): Promise<void> {
+  provider = offlineChain()
+  provider.onExtrinsic = () => outcome
+  connection = await connectOffline(provider, {deadlines})
+}
+
+async function failure(promise: Promise<unknown>): Promise<LeadpoetError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(LeadpoetError)
+  return error as LeadpoetError
+}
+
+describe('errors from a block: dispatch errors', () => {
+  test.each([
+    {error: 'SettingWeightsTooFast', code: CHAIN_ERROR.weightsRateLimited, says: 'too recently'},
+    {error: 'CommitRevealEnabled', code: CHAIN_ERROR.weightsCommitRevealEnabled, says: 'committed and revealed'},
+    {error: 'IncorrectWeightVersionKey', code: CHAIN_ERROR.weightsVersionKeyTooLow, says: 'WeightsVersionKey'},
+    {error: 'NeuronNoValidatorPermit', code: CHAIN_ERROR.weightsNoValidatorPermit, says: 'validator permit'},
+    {error: 'ExpiredWeightCommit', code: CHAIN_ERROR.revealExpired, says: 'can no longer be revealed'},
+  ])('SubtensorModule.$error becomes $code', async ({error, code, says}) => {
+    await nodeThat({kind: 'dispatch_error', pallet: 'SubtensorModule', error})
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(code)
+    expect(mapped.message).toContain(`set_weights failed on chain with SubtensorModule.${error}`)
+    expect(mapped.message).toContain(says)
+    expect(mapped.exitCode).not.toBe(0)
+    // it was in a block: the nonce was used
+    expect(provider.nonceOf(alice.address)).toBe(1)
+  })
+
+  test('an error without a specific mapping keeps its name and the runtime documentation', async () => {
+    await nodeThat({kind: 'dispatch_error', pallet: 'SubtensorModule', error: 'TxRateLimitExceeded'})
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(CHAIN_ERROR.txDispatchFailed)
+    expect(mapped.message).toMatch(/SubtensorModule\.TxRateLimitExceeded: \S/)
+    expect(mapped.details).toEqual({pallet: 'SubtensorModule', error: 'TxRateLimitExceeded'})
+  })
+})
+
+describe('errors before a block: pool rejections', () => {
+  test.each([
+    {data: 'Custom error: 6', code: CHAIN_ERROR.weightsRateLimited, says: 'RateLimitExceeded'},
+    {data: 'Custom error: 1', code: CHAIN_ERROR.txRejected, says: 'StakeAmountTooLow'},
+    {data: 'Custom error: 10', code: CHAIN_ERROR.weightsNotRegistered, says: 'not registered'},
+    {data: 'Custom error: 99', code: CHAIN_ERROR.txRejected, says: 'custom error 99'},
+    {data: 'Inability to pay some fees (e.g. account balance too low)', code: CHAIN_ERROR.txRejected, says: 'fee'},
+    {data: 'Transaction has an ancient birth block', code: CHAIN_ERROR.txRejected, says: 'era expired'},
+  ])('1010 Invalid Transaction: $data', async ({data, code, says}) => {
+    await nodeThat({kind: 'pool_rejection', code: 1010, message: 'Invalid Transaction', data})
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(code)
+    expect(mapped.message).toContain('the node rejected set_weights')
+    expect(mapped.message).toContain(says)
+    expect(provider.nonceOf(alice.address)).toBe(0)
+  })
+
+  test('1014 priority too low (same nonce already pooled)', async () => {
+    await nodeThat({kind: 'pool_rejection', code: 1014, message: 'Priority is too low: (100 vs 100)', data: 'The transaction has too low priority to replace another transaction already in the pool.'})
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(CHAIN_ERROR.txRejected)
+    expect(mapped.message).toContain('same nonce')
+  })
+
+  test('a tampered extrinsic is refused by the node\'s signature check', async () => {
+    provider = offlineChain()
+    connection = await connectOffline(provider)
+    const signed = await signWeightsExtrinsic(connection, alice, SET)
+    const bytes = u8aToU8a(signed.toHex())
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01
+    const tampered = connection.api.tx(bytes)
+    const mapped = await failure(sendSigned(connection, tampered, 'set_weights'))
+    expect(mapped.code).toBe(CHAIN_ERROR.txRejected)
+    expect(mapped.message).toContain('signature is bad')
+    expect(provider.included).toHaveLength(0)
+  })
+
+  test('dropped from the pool', async () => {
+    await nodeThat({kind: 'dropped'})
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(CHAIN_ERROR.txDropped)
+  })
+})
+
+describe('never a hang', () => {
+  test('no inclusion within inclusionMs', async () => {
+    await nodeThat({kind: 'pending'}, {inclusionMs: 1_500})
+    const started = Date.now()
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(CHAIN_ERROR.txInclusionTimeout)
+    expect(mapped.message).toContain('1.5 s')
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  test('no new block for staleAfterMs while waiting for inclusion', async () => {
+    await nodeThat({kind: 'pending'}, {staleAfterMs: 1_000, inclusionMs: 60_000})
+    const started = Date.now()
+    const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+    expect(mapped.code).toBe(CHAIN_ERROR.chainStalled)
+    expect(mapped.message).toContain('no new block for 1 s')
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  test('new blocks keep the stall watchdog quiet until the inclusion deadline', async () => {
+    await nodeThat({kind: 'pending'}, {staleAfterMs: 3_000, inclusionMs: 6_000})
+    // a block every 200 ms: never 3 s without one, even on a loaded machine
+    const producer = setInterval(() => provider.advanceTo(provider.head.number + 1), 200)
+    try {
+      const mapped = await failure(submitWeightsCall(connection!, alice, SET))
+      expect(mapped.code).toBe(CHAIN_ERROR.txInclusionTimeout)
+    } finally {
+      clearInterval(producer)
+    }
+  })
+})
+
+describe('failed commits and the pending-commit store', () => {
+  async function commitChain(outcome: ExtrinsicOutcome, deadlines: Partial<ChainDeadlines> = {}): Promise<FileCommitStore> {
+    await nodeThat(outcome, deadlines)
+    writeSubnet(provider, {netuid: 71, hotkeys: [alice.address, bob.address], commitRevealEnabled: true})
+    dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-commits-'))
+    return new FileCommitStore(path.join(dir, 'commits.json'))
+  }
+  const run = (store: FileCommitStore): Promise<unknown> =>
+    submitEpochWeights({connection: connection!, hotkey: alice, netuid: 71, minerWeights: [{miner_hotkey: bob.address, share: 1}], versionKey: 0, fallback: {kind: 'skip'}, commitStore: store})
+
+  test('a refused commit is closed in the store with the reason, so the epoch can be retried', async () => {
+    const store = await commitChain({kind: 'pool_rejection', code: 1010, message: 'Invalid Transaction', data: 'Custom error: 6'})
+    const mapped = await failure(run(store))
+    expect(mapped.code).toBe(CHAIN_ERROR.weightsRateLimited)
+    expect(await store.findOpen(71, alice.address)).toEqual([])
+    expect(await store.findInEpoch(71, alice.address, 27)).toBeNull()
+  })
+
+  test('a commit with unknown fate (no inclusion in time) stays open for the next run to settle', async () => {
+    const store = await commitChain({kind: 'pending'}, {inclusionMs: 1_000})
+    const mapped = await failure(run(store))
+    expect(mapped.code).toBe(CHAIN_ERROR.txInclusionTimeout)
+    const open = await store.findOpen(71, alice.address)
+    expect(open.map((c) => [c.status, c.commitBlock, c.submittedAtBlock])).toEqual([['submitted', null, 10_000]])
+  })
+})
