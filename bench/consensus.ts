@@ -135,9 +135,25 @@ async function largeQueue(sql: SqlSession, service: (identity: Identity) => Cons
       if (prospects.length) await worker.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: i % 2 === 0, score: 0.5})))
     }
   }
+  // One validator runs far ahead of everyone: it votes on AHEAD prospects nobody else has touched
+  // (they stay pending, waiting for two more validators); its pulls must not slow down for that.
+  const runner = service({hotkey: 'bench-runner', role: 'validator'})
+  const runnerLatencies: number[] = []
+  const AHEAD = Math.min(20_000, LARGE / 2)
+  for (let voted = 0; voted < AHEAD; ) {
+    const t = performance.now()
+    const {prospects} = await runner.pull(BATCH)
+    runnerLatencies.push(performance.now() - t)
+    if (!prospects.length) break
+    await runner.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 0.5})))
+    voted += prospects.length
+  }
   const result = {
     prospects: LARGE,
     hog_live_leases: held,
+    runner_ahead_by: AHEAD,
+    runner_first_pulls_p95_ms: round(percentile(runnerLatencies.slice(0, 20), 95)),
+    runner_last_pulls_p95_ms: round(percentile(runnerLatencies.slice(-20), 95)),
     pull_p50_ms: round(percentile(latencies, 50)),
     pull_p95_ms: round(percentile(latencies, 95)),
     capped_pull_p95_ms: round(percentile(capped, 95)),
@@ -185,6 +201,9 @@ async function main() {
       large_queue_pull_p50_ms: large.pull_p50_ms,
       large_queue_pull_p95_ms: large.pull_p95_ms,
       large_queue_capped_pull_p95_ms: large.capped_pull_p95_ms,
+      runner_ahead_by: large.runner_ahead_by,
+      runner_first_pulls_p95_ms: large.runner_first_pulls_p95_ms,
+      runner_last_pulls_p95_ms: large.runner_last_pulls_p95_ms,
       duplicates: directResult.duplicates + postgrestResult.duplicates,
       over_assignments: directResult.over_assigned + postgrestResult.over_assigned,
       undecided: directResult.undecided + postgrestResult.undecided,

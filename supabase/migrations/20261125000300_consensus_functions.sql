@@ -259,13 +259,20 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Pull (validators)
 
--- plan_cache_mode: the candidate scans take their LIMIT and queue position from variables; a
--- generic plan cannot see them and may trade the ordered index walk for a scan of the whole queue.
+-- Planner settings: every statement in a pull is meant to be an index walk that stops early (the
+-- queue in queue_seq order up to LIMIT, or key lookups). A generic plan cannot see the LIMIT and the
+-- queue position, and stale statistics (a queue that grew since the last ANALYZE) make a bitmap scan
+-- of every pending row plus a sort look cheap; either makes a pull's cost grow with the queue.
+-- jit = off: the penalty cost of the disabled scans (on the one-row settings tables, where a
+-- sequential scan is the only path) would otherwise trigger JIT compilation, 50 ms a statement.
 create function public.pull_prospects_for_validator(p_limit integer default 50)
 returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
 set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+set enable_bitmapscan = off
+set jit = off
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
@@ -393,16 +400,18 @@ begin
   select * into s from leadpoet.settings;
   return query
   with tally as (
-    select q.id, q.queue_seq, q.miner_hotkey, q.prospect,
-           count(*)::integer as votes,
-           (count(*) filter (where v.is_valid))::integer as valid_votes,
-           round(avg(v.score), 2) as mean_score,
-           array_agg(v.validator_hotkey order by v.validator_hotkey) as validators
+    -- Votes are counted per prospect through LATERAL, an index probe each, never a join over the
+    -- whole vote table.
+    select q.id, q.queue_seq, q.miner_hotkey, q.prospect, v.votes, v.valid_votes, v.mean_score, v.validators
       from public.prospect_queue q
-      join public.validation_tracking v on v.prospect_id = q.id
-     where q.id = any (p_prospect_ids) and q.consensus_status = 'pending'
-     group by q.id
-    having count(*) >= s.quorum
+     cross join lateral (
+           select count(*)::integer as votes,
+                  (count(*) filter (where t.is_valid))::integer as valid_votes,
+                  round(avg(t.score), 2) as mean_score,
+                  array_agg(t.validator_hotkey order by t.validator_hotkey) as validators
+             from public.validation_tracking t
+            where t.prospect_id = q.id) v
+     where q.id = any (p_prospect_ids) and q.consensus_status = 'pending' and v.votes >= s.quorum
   ), new_leads as (
     insert into public.leads (prospect_id, email, company, miner_hotkey, score, metadata,
                               consensus_score, validator_count, consensus_validators,
@@ -470,10 +479,15 @@ $$;
 -- Outcomes per assessment: recorded, unchanged (the identical vote was already in: a retry),
 -- and the refusals conflicting_vote, not_pulled, lease_expired, already_decided. Refusals do not
 -- fail the batch; malformed input does, before anything is written.
+-- Planner settings as for the pull: a submit touches its batch's rows by key and nothing else.
 create function public.submit_assessments(p_assessments jsonb)
 returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
+set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+set enable_bitmapscan = off
+set jit = off
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
@@ -516,7 +530,7 @@ begin
   v_ids := array(select (a.e ->> 'prospect_id')::uuid from jsonb_array_elements(p_assessments) a (e));
   select string_agg(i.id::text, ', ') into v_unknown
     from unnest(v_ids) i (id)
-   where not exists (select 1 from public.prospect_queue q where q.id = i.id);
+   where i.id <> all (array(select q.id from public.prospect_queue q where q.id = any (v_ids)));
   if v_unknown is not null then
     raise exception using errcode = 'LP404', message = 'unknown prospect: ' || v_unknown;
   end if;
@@ -536,22 +550,26 @@ begin
            a.i as position
       from jsonb_array_elements(p_assessments) with ordinality a (e, i)
   ), classified as (
+    -- One key probe per assessment, whatever the planner believes about the tables' sizes: a plain
+    -- join here was hash-joined against a sequential scan of the queue. `limit 1` keeps each LATERAL
+    -- from being flattened back into such a join (each finds one row by its key anyway).
     select i.*,
            case
              when v.id is not null and v.is_valid = i.is_valid and v.score = i.score
                   and v.rejection_reasons = i.reasons then 'unchanged'
              when v.id is not null then 'conflicting_vote'
-             when l.prospect_id is null then 'not_pulled'
+             when l.state is null then 'not_pulled'
              when l.state = 'expired' or l.expires_block <= v_block then 'lease_expired'
              when q.consensus_status is distinct from 'pending' then 'already_decided'
              else 'recorded'
            end as outcome
       from input i
-      join public.prospect_queue q on q.id = i.prospect_id
-      left join public.validation_tracking v
-        on v.prospect_id = i.prospect_id and v.validator_hotkey = v_caller.hotkey
-      left join leadpoet.prospect_leases l
-        on l.prospect_id = i.prospect_id and l.validator_hotkey = v_caller.hotkey
+     cross join lateral (select p.consensus_status from public.prospect_queue p
+                          where p.id = i.prospect_id limit 1) q
+      left join lateral (select t.id, t.is_valid, t.score, t.rejection_reasons from public.validation_tracking t
+                          where t.prospect_id = i.prospect_id and t.validator_hotkey = v_caller.hotkey limit 1) v on true
+      left join lateral (select x.state, x.expires_block from leadpoet.prospect_leases x
+                          where x.prospect_id = i.prospect_id and x.validator_hotkey = v_caller.hotkey limit 1) l on true
   ), inserted as (
     insert into public.validation_tracking (lead_id, prospect_id, validator_hotkey, score, is_valid,
                                             rejection_reasons, epoch_number)
