@@ -3,7 +3,7 @@ import {type HexString, randomSalt, weightsCommitHash} from './commit-hash.js'
 import type {ChainConnection} from './connection.js'
 import {type EpochPosition, type RevealWindow, revealWindow} from './epoch.js'
 import {CHAIN_ERROR, type ChainErrorCode} from './error-codes.js'
-import {assertNetuid, type OnChainCommit, readOnChainCommits, readSubnet, type SubnetSnapshot, uidOf} from './metagraph.js'
+import {assertNetuid, type OnChainCommit, readOnChainCommits, readSubnet, readUid, type SubnetSnapshot, uidOf} from './metagraph.js'
 import type {PendingCommit, PendingCommitStore} from './pending-commits.js'
 import {type Inclusion, MORTAL_ERA_PERIOD, sendSigned, signWeightsExtrinsic, submitWeightsCall, type WeightsCall} from './submit.js'
 import type {Hotkey} from './wallet.js'
@@ -101,7 +101,7 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
 
   const head = await connection.readHead()
   const snapshot = await readSubnet(connection, netuid, head)
-  const validatorUid = uidOf(snapshot, hotkey.address)
+  const validatorUid = await readUid(connection, snapshot, hotkey.address)
   const notes: string[] = []
   if (snapshot.commitRevealEnabled && !commitStore && !dryRun) {
     throw new LeadpoetError(
@@ -248,7 +248,7 @@ export async function revealDueCommits(options: RevealOptions): Promise<{head: {
     connection: options.connection,
     hotkey: options.hotkey,
     snapshot,
-    validatorUid: uidOf(snapshot, options.hotkey.address),
+    validatorUid: await readUid(options.connection, snapshot, options.hotkey.address),
     dryRun: options.dryRun ?? false,
     store: options.commitStore,
   })

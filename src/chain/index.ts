@@ -27,7 +27,7 @@ export {
   type ConnectOptions,
   withChain,
 } from './connection.js'
-export {type OnChainCommit, readOnChainCommits, readSubnet, type SubnetSnapshot, uidOf} from './metagraph.js'
+export {type OnChainCommit, readOnChainCommits, readSubnet, readUid, type SubnetSnapshot, uidOf} from './metagraph.js'
 export {epochAt, epochIndex, type EpochPosition, revealWindow, type RevealWindow} from './epoch.js'
 export {type HexString, randomSalt, weightsCommitHash, type WeightsCommitData} from './commit-hash.js'
 export {

@@ -102,7 +102,20 @@ export async function readSubnet(connection: ChainConnection, netuid: number, he
   }
 }
 
-/** The uid of `hotkey` on the subnet, or null when it is not registered there. */
+/**
+ * The uid the chain itself resolves for `hotkey` (`Uids`, what the pallet checks when a hotkey
+ * signs), or null when it is not registered on the subnet.
+ */
+export async function readUid(connection: ChainConnection, snapshot: SubnetSnapshot, hotkey: string): Promise<number | null> {
+  const at = await connection.at(snapshot.head.hash)
+  const uids = at.query.subtensorModule?.uids
+  if (!uids) return uidOf(snapshot, hotkey)
+  const value = await connection.call(`Uids(${snapshot.netuid}, ${hotkey})`, () => uids(snapshot.netuid, hotkey))
+  const json = value.toJSON() as number | null
+  return json === null ? null : json
+}
+
+/** The uid of `hotkey` in the snapshot's metagraph (`Keys`), or null when it is not registered there. */
 export function uidOf(snapshot: SubnetSnapshot, hotkey: string): number | null {
   const uid = snapshot.hotkeys.indexOf(hotkey)
   return uid === -1 ? null : uid

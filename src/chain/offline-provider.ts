@@ -307,6 +307,13 @@ export class OfflineChainProvider implements ProviderInterface {
       }
       case 'state_call':
         return this.#runtimeCall(String(params[0]), String(params[1]))
+      case 'author_submitExtrinsic': {
+        const hex = params[0]
+        if (typeof hex !== 'string' || !isHex(hex)) throw rpcError(-32602, 'Invalid params')
+        const step = await this.#accept(hex as HexString)
+        queueMicrotask(() => this.#drive(null, step))
+        return step.submitted.hash
+      }
       default:
         throw rpcError(-32601, `Method not found: ${method}`)
     }
@@ -394,7 +401,8 @@ export class OfflineChainProvider implements ProviderInterface {
     return {submitted, outcome}
   }
 
-  #drive(id: string, {submitted, outcome}: {submitted: SubmittedExtrinsic; outcome: ExtrinsicOutcome}): void {
+  /** Moves an accepted extrinsic through the pool into a block; `id` is its watch subscription, if any. */
+  #drive(id: string | null, {submitted, outcome}: {submitted: SubmittedExtrinsic; outcome: ExtrinsicOutcome}): void {
     this.#notify(id, 'ready')
     if (outcome.kind === 'pending' || outcome.kind === 'pool_rejection' || this.#frozen) return
     if (outcome.kind === 'dropped') {
@@ -485,8 +493,8 @@ export class OfflineChainProvider implements ProviderInterface {
     return block
   }
 
-  #notify(id: string, result: unknown): void {
-    const sub = this.#subscriptions.get(id)
+  #notify(id: string | null, result: unknown): void {
+    const sub = id === null ? undefined : this.#subscriptions.get(id)
     if (sub && !this.#unresponsive) sub.callback(null, result)
   }
 
