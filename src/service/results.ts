@@ -98,7 +98,7 @@ export const SweepResult = z.object({
   decided: count,
   accepted: count,
   rejected: count,
-  pending: z.object({total: count, unpulled: count, waiting_for_validators: count, waiting_for_votes: count}),
+  pending: z.object({total: count, unclaimed: count, waiting_for_validators: count, waiting_for_votes: count}),
 })
 export type SweepResult = z.infer<typeof SweepResult>
 

@@ -669,7 +669,7 @@ begin
 
   select jsonb_build_object(
            'total', count(*),
-           'unpulled', count(*) filter (where q.pull_count = 0),
+           'unclaimed', count(*) filter (where q.pull_count = 0),
            'waiting_for_validators', count(*) filter (where q.pull_count between 1 and s.quorum - 1),
            'waiting_for_votes', count(*) filter (where q.pull_count >= s.quorum))
     into v_pending

@@ -68,4 +68,24 @@ describe.each<Backend>(['postgres', 'postgrest'])(`%s: ${VALIDATORS} validators 
     expect(counts!.accepted! / PROSPECTS).toBeGreaterThan(0.7)
     expect(counts!.accepted! / PROSPECTS).toBeLessThan(0.86)
   })
+
+  it('lets sweeps run at once without expiring a lease twice', async () => {
+    await world.reset()
+    const m = await world.as(miner('sweep'))
+    const {prospect_ids} = await m.enqueue(Array.from({length: 300}, (_, i) => ({email: `s${i}@sweep.com`})))
+    const holders = await Promise.all([0, 1].map((i) => world.as(validator(`sweep-${i}`))))
+    for (const h of holders) for (let taken = 0; taken < 300; ) taken += (await h.pull(100)).prospects.length
+    const {block} = await world.operator.clock()
+    await world.setBlock(block + 1000) // every lease has lapsed
+
+    const sweeps = await Promise.all(Array.from({length: 4}, () => world.operator.sweep()))
+    const rest = await world.operator.sweep() // whatever was skipped as locked
+    const expired = [...sweeps, rest].reduce((sum, s) => sum + s.expired_leases, 0)
+    expect(expired).toBe(600)
+    const [row] = await world.sql.query<{bad: number}>(
+      `select count(*)::int as bad from public.prospect_queue where pull_count <> 0 or not reopened`,
+    )
+    expect(row).toEqual({bad: 0})
+    expect(rest.pending).toMatchObject({total: prospect_ids.length, waiting_for_validators: 0, unclaimed: 300})
+  })
 })

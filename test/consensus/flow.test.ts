@@ -190,7 +190,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     await validators[0]!.submit([vote(id!, true)])
     await validators[1]!.submit([vote(id!, true)])
     const sweep = await world.operator.sweep()
-    expect(sweep).toMatchObject({decided: 0, pending: {total: 2, unpulled: 1, waiting_for_validators: 1, waiting_for_votes: 0}})
+    expect(sweep).toMatchObject({decided: 0, pending: {total: 2, unclaimed: 1, waiting_for_validators: 1, waiting_for_votes: 0}})
     const status = await world.operator.prospect(id!)
     expect(status).toMatchObject({consensus_status: 'pending', holders: 2})
     expect(status.votes).toHaveLength(2)
