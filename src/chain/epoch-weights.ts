@@ -239,8 +239,14 @@ export interface RevealOptions {
   dryRun?: boolean
 }
 
+export interface RevealRunReport {
+  head: {block: number; hash: string; seenAt: Date}
+  epoch: EpochPosition
+  reveals: RevealOutcome[]
+}
+
 /** Reveals the commits that are due and reports the rest, without committing anything new. */
-export async function revealDueCommits(options: RevealOptions): Promise<{head: {block: number; hash: string; seenAt: Date}; epoch: EpochPosition; reveals: RevealOutcome[]}> {
+export async function revealDueCommits(options: RevealOptions): Promise<RevealRunReport> {
   assertNetuid(options.netuid)
   const head = await options.connection.readHead()
   const snapshot = await readSubnet(options.connection, options.netuid, head)

@@ -52,6 +52,7 @@ export {
   revealDueCommits,
   type RevealOptions,
   type RevealOutcome,
+  type RevealRunReport,
   type SubmissionOutcome,
   submitEpochWeights,
   type WeightsRunReport,
