@@ -73,6 +73,23 @@ export class ConsensusService {
     return this.call('clear_old_validation_tracking', R.ClearResult)
   }
 
+  /** Gives back leases the caller will not vote on, so another validator can take the slot now. */
+  release(prospectIds: readonly string[]): Promise<R.ReleaseResult> {
+    return this.call('release_leases', R.ReleaseResult, {p_prospect_ids: prospectIds})
+  }
+
+  listProspects(filter: {status?: R.ProspectListing['prospects'][number]['consensus_status']; minerHotkey?: string; limit?: number} = {}): Promise<R.ProspectListing> {
+    return this.call('list_prospects', R.ProspectListing, {
+      p_status: filter.status ?? null,
+      p_miner_hotkey: filter.minerHotkey ?? null,
+      p_limit: filter.limit ?? 100,
+    })
+  }
+
+  stats(epoch?: number): Promise<R.ConsensusStats> {
+    return this.call('consensus_stats', R.ConsensusStats, {p_epoch: epoch ?? null})
+  }
+
   prospect(prospectId: string): Promise<R.ProspectConsensus> {
     return this.call('prospect_consensus', R.ProspectConsensus, {p_prospect_id: prospectId})
   }

@@ -68,9 +68,18 @@ export interface Assessment {
   rejection_reasons?: RejectionReason[]
 }
 
-export const VOTE_OUTCOMES = ['recorded', 'unchanged', 'conflicting_vote', 'not_pulled', 'lease_expired', 'already_decided'] as const
+export const VOTE_OUTCOMES = [
+  'recorded',
+  'unchanged',
+  'conflicting_vote',
+  'not_pulled',
+  'lease_expired',
+  'lease_released',
+  'already_decided',
+] as const
 export const DECISIONS = ['accepted', 'rejected'] as const
 export const DECISION_REASONS = ['majority_valid', 'majority_invalid', 'duplicate_email'] as const
+export const CONSENSUS_STATUSES = ['pending', 'accepted', 'rejected'] as const
 
 export const SubmitResult = z.object({
   epoch: count,
@@ -156,7 +165,7 @@ export const ProspectConsensus = z.object({
   prospect_id: z.string().uuid(),
   miner_hotkey: z.string(),
   queued_at: timestamp,
-  consensus_status: z.enum(['pending', 'accepted', 'rejected']).nullable(),
+  consensus_status: z.enum(CONSENSUS_STATUSES).nullable(),
   decision_reason: z.enum(DECISION_REASONS).nullable(),
   consensus_epoch: count.nullable(),
   consensus_timestamp: timestamp.nullable(),
@@ -173,3 +182,54 @@ export const ProspectConsensus = z.object({
   ),
 })
 export type ProspectConsensus = z.infer<typeof ProspectConsensus>
+
+export const ReleaseResult = z.object({
+  released: count,
+  results: z.array(z.object({prospect_id: z.string().uuid(), outcome: z.enum(['released', 'not_held'])})),
+})
+export type ReleaseResult = z.infer<typeof ReleaseResult>
+
+
+export const ProspectListing = z.object({
+  prospects: z.array(
+    z.object({
+      prospect_id: z.string().uuid(),
+      miner_hotkey: z.string(),
+      queued_at: timestamp,
+      consensus_status: z.enum(CONSENSUS_STATUSES).nullable(),
+      decision_reason: z.enum(DECISION_REASONS).nullable(),
+      consensus_epoch: count.nullable(),
+      holders: count,
+      business: z.string().nullable(),
+      email: z.string().nullable(),
+    }),
+  ),
+})
+export type ProspectListing = z.infer<typeof ProspectListing>
+
+export const ConsensusStats = z.object({
+  epoch: count,
+  decisions: z.object({
+    decided: count,
+    accepted: count,
+    rejected: count,
+    duplicate_emails: count,
+    seconds_to_consensus_avg: z.number().nullable(),
+    seconds_to_consensus_p95: z.number().nullable(),
+    unanimous: count,
+  }),
+  validators: z.array(
+    z.object({
+      validator_hotkey: z.string(),
+      leases: count,
+      voted: count,
+      expired: count,
+      released: count,
+      share_of_work: z.number().nullable(),
+      decided_leads: count,
+      participation: z.number().nullable(),
+      agreement: z.number().nullable(),
+    }),
+  ),
+})
+export type ConsensusStats = z.infer<typeof ConsensusStats>

@@ -16,6 +16,9 @@ export const RPC_FUNCTIONS = [
   'close_epoch',
   'clear_old_validation_tracking',
   'prospect_consensus',
+  'release_leases',
+  'list_prospects',
+  'consensus_stats',
 ] as const
 export type RpcFunction = (typeof RPC_FUNCTIONS)[number]
 

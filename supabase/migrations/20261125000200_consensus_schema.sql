@@ -109,7 +109,7 @@ create table leadpoet.prospect_leases (
   leased_at timestamptz not null default now(),
   leased_block bigint not null,
   expires_block bigint not null,
-  state text not null default 'live' check (state in ('live', 'voted', 'expired')),
+  state text not null default 'live' check (state in ('live', 'voted', 'expired', 'released')),
   primary key (prospect_id, validator_hotkey)
 );
 create index prospect_leases_live_by_validator_idx on leadpoet.prospect_leases (validator_hotkey, expires_block)

@@ -477,7 +477,7 @@ as $$
 $$;
 
 -- Outcomes per assessment: recorded, unchanged (the identical vote was already in: a retry),
--- and the refusals conflicting_vote, not_pulled, lease_expired, already_decided. Refusals do not
+-- and the refusals conflicting_vote, not_pulled, lease_expired, lease_released, already_decided. Refusals do not
 -- fail the batch; malformed input does, before anything is written.
 -- Planner settings as for the pull: a submit touches its batch's rows by key and nothing else.
 create function public.submit_assessments(p_assessments jsonb)
@@ -559,6 +559,7 @@ begin
                   and v.rejection_reasons = i.reasons then 'unchanged'
              when v.id is not null then 'conflicting_vote'
              when l.state is null then 'not_pulled'
+             when l.state = 'released' then 'lease_released'
              when l.state = 'expired' or l.expires_block <= v_block then 'lease_expired'
              when q.consensus_status is distinct from 'pending' then 'already_decided'
              else 'recorded'
@@ -917,6 +918,148 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
+-- Release (validators): give back leases the caller will not vote on (its checks could not reach a
+-- verdict), so the slot goes to another validator now instead of when the lease lapses. The caller
+-- stays in validators_pulled: it does not get the prospect again.
+create function public.release_leases(p_prospect_ids jsonb)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
+  v_max integer := (select s.max_batch_size from leadpoet.settings s);
+  v_ids uuid[];
+  v_released uuid[];
+begin
+  if p_prospect_ids is null or jsonb_typeof(p_prospect_ids) <> 'array' or jsonb_array_length(p_prospect_ids) = 0 then
+    raise exception using errcode = 'LP400', message = 'prospect ids must be a non-empty JSON array of UUIDs';
+  end if;
+  if jsonb_array_length(p_prospect_ids) > v_max then
+    raise exception using errcode = 'LP413',
+      message = format('batch of %s ids is over the cap of %s', jsonb_array_length(p_prospect_ids), v_max);
+  end if;
+  if exists (select 1 from jsonb_array_elements(p_prospect_ids) e
+              where jsonb_typeof(e) <> 'string'
+                 or (e #>> '{}') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') then
+    raise exception using errcode = 'LP400', message = 'prospect ids must be UUIDs';
+  end if;
+  v_ids := array(select distinct (e #>> '{}')::uuid from jsonb_array_elements(p_prospect_ids) e);
+
+  perform 1 from public.prospect_queue q where q.id = any (v_ids) order by q.id for update;
+  with released as (
+    update leadpoet.prospect_leases l set state = 'released'
+     where l.prospect_id = any (v_ids) and l.validator_hotkey = v_caller.hotkey and l.state = 'live'
+    returning l.prospect_id
+  ), reopened as (
+    update public.prospect_queue q
+       set pull_count = q.pull_count - 1, reopened = q.consensus_status = 'pending'
+      from released r
+     where q.id = r.prospect_id
+    returning q.id
+  )
+  select coalesce(array_agg(r.id), '{}') into v_released from reopened r;
+
+  return jsonb_build_object(
+    'released', cardinality(v_released),
+    'results', (select jsonb_agg(jsonb_build_object('prospect_id', i.id,
+                                                    'outcome', case when i.id = any (v_released) then 'released' else 'not_held' end)
+                                 order by i.id)
+                  from unnest(v_ids) i (id)));
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Listing (operator; a miner sees its own prospects)
+create function public.list_prospects(p_status text default null, p_miner_hotkey text default null,
+                                      p_limit integer default 100)
+returns jsonb
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_caller leadpoet.caller := leadpoet.require_caller(array['miner', 'operator']);
+  v_miner text := case when v_caller.app_role = 'miner' then v_caller.hotkey else p_miner_hotkey end;
+begin
+  if p_status is not null and p_status not in ('pending', 'accepted', 'rejected') then
+    raise exception using errcode = 'LP400', message = 'status must be pending, accepted or rejected';
+  end if;
+  if p_limit is null or p_limit not between 1 and 10000 then
+    raise exception using errcode = 'LP400', message = 'limit must be between 1 and 10000';
+  end if;
+  return jsonb_build_object('prospects', coalesce((
+    select jsonb_agg(jsonb_build_object(
+             'prospect_id', q.id, 'miner_hotkey', q.miner_hotkey, 'queued_at', q.created_at,
+             'consensus_status', q.consensus_status, 'decision_reason', q.decision_reason,
+             'consensus_epoch', q.consensus_epoch, 'holders', q.pull_count,
+             'business', q.prospect ->> 'business', 'email', q.prospect ->> 'email')
+           order by q.queue_seq desc)
+      from (select * from public.prospect_queue p
+             where (p_status is null or p.consensus_status = p_status)
+               and (v_miner is null or p.miner_hotkey = v_miner)
+             order by p.queue_seq desc
+             limit p_limit) q), '[]'::jsonb));
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Monitoring (operator): the seed's metrics for one epoch. Ground truth is not in the database, so
+-- false positive/negative rates are for callers that know it (the simulator).
+create function public.consensus_stats(p_epoch bigint default null)
+returns jsonb
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_epoch bigint;
+  s leadpoet.settings;
+  v_decided jsonb;
+  v_validators jsonb;
+begin
+  perform leadpoet.require_caller(array['operator']);
+  v_epoch := leadpoet.resolve_epoch(p_epoch, 0);
+  select * into s from leadpoet.settings;
+
+  select jsonb_build_object(
+           'decided', count(*),
+           'accepted', count(*) filter (where q.consensus_status = 'accepted'),
+           'rejected', count(*) filter (where q.consensus_status = 'rejected'),
+           'duplicate_emails', count(*) filter (where q.decision_reason = 'duplicate_email'),
+           'seconds_to_consensus_avg', round(avg(extract(epoch from q.consensus_timestamp - q.created_at))::numeric, 3),
+           'seconds_to_consensus_p95', round((percentile_cont(0.95) within group
+                                               (order by extract(epoch from q.consensus_timestamp - q.created_at)))::numeric, 3),
+           'unanimous', count(*) filter (where v.valid_votes in (0, v.votes)))
+    into v_decided
+    from public.prospect_queue q
+   cross join lateral (select count(*)::integer as votes, (count(*) filter (where t.is_valid))::integer as valid_votes
+                         from public.validation_tracking t where t.prospect_id = q.id) v
+   where q.consensus_epoch = v_epoch;
+
+  -- Work: leases taken in the epoch (by block) and what became of them; agreement: as eligibility.
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'validator_hotkey', w.validator_hotkey,
+           'leases', w.leases, 'voted', w.voted, 'expired', w.expired, 'released', w.released,
+           'share_of_work', round(w.leases::numeric / nullif(w.all_leases, 0), 4),
+           'decided_leads', coalesce(e.decided_leads, 0),
+           'participation', round(coalesce(e.decided_leads, 0)::numeric / nullif((v_decided ->> 'decided')::integer, 0), 4),
+           'agreement', e.agreement)
+         order by w.validator_hotkey), '[]'::jsonb)
+    into v_validators
+    from (select l.validator_hotkey, count(*)::integer as leases,
+                 (count(*) filter (where l.state = 'voted'))::integer as voted,
+                 (count(*) filter (where l.state = 'expired'))::integer as expired,
+                 (count(*) filter (where l.state = 'released'))::integer as released,
+                 sum(count(*)) over () as all_leases
+            from leadpoet.prospect_leases l
+           where l.leased_block >= v_epoch * s.blocks_per_epoch and l.leased_block < (v_epoch + 1) * s.blocks_per_epoch
+           group by l.validator_hotkey) w
+    left join leadpoet.live_eligibility(v_epoch) e using (validator_hotkey);
+
+  return jsonb_build_object('epoch', v_epoch, 'decisions', v_decided, 'validators', v_validators);
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
 -- One prospect's consensus. Votes are the operator's to see before a decision: a validator that
 -- could read them could copy them. Miners see only their own prospects.
 create function public.prospect_consensus(p_prospect_id uuid)
@@ -976,7 +1119,8 @@ revoke execute on function
   public.submit_assessments(jsonb), public.sweep_consensus(),
   public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
   public.close_epoch(bigint), public.clear_old_validation_tracking(),
-  public.prospect_consensus(uuid)
+  public.prospect_consensus(uuid), public.release_leases(jsonb),
+  public.list_prospects(text, text, integer), public.consensus_stats(bigint)
   from public, anon;
 
 grant execute on function
@@ -986,5 +1130,6 @@ grant execute on function
   public.submit_assessments(jsonb), public.sweep_consensus(),
   public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
   public.close_epoch(bigint), public.clear_old_validation_tracking(),
-  public.prospect_consensus(uuid)
+  public.prospect_consensus(uuid), public.release_leases(jsonb),
+  public.list_prospects(text, text, integer), public.consensus_stats(bigint)
   to authenticated, service_role;

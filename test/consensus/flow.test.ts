@@ -363,6 +363,49 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect(await pulledIds(validators[0]!)).toEqual([ids[2]])
   })
 
+  it('given a validator that cannot reach a verdict, when it releases its lease, then the slot goes to another validator at once', async () => {
+    const [first, second] = await enqueue(2)
+    const [a, b] = validators as [ConsensusService, ConsensusService]
+    await a.pull(10)
+    const released = await a.release([first!, '00000000-0000-4000-8000-000000000000'])
+    expect(released.released).toBe(1)
+    expect(released.results).toContainEqual({prospect_id: first, outcome: 'released'})
+    expect(released.results).toContainEqual({prospect_id: '00000000-0000-4000-8000-000000000000', outcome: 'not_held'})
+    expect((await a.submit([vote(first!, true)])).results[0]).toMatchObject({outcome: 'lease_released'})
+    expect(await pulledIds(a)).toEqual([]) // never the same validator twice
+    expect(await pulledIds(b)).toEqual([first, second])
+    expect((await world.operator.prospect(first!)).holders).toBe(1)
+  })
+
+  it('lists prospects for the operator by status and for a miner only its own', async () => {
+    const [mine] = await enqueue(1)
+    const other = await world.as(miner(2))
+    await other.enqueue([lead('other')])
+    expect((await minerOne.listProspects()).prospects.map((p) => p.prospect_id)).toEqual([mine])
+    expect((await world.operator.listProspects({status: 'pending'})).prospects).toHaveLength(2)
+    expect((await world.operator.listProspects({status: 'accepted'})).prospects).toHaveLength(0)
+    expect((await rejects(validators[0]!.listProspects())).code).toBe('FORBIDDEN')
+  })
+
+  it('reports the epoch statistics: decisions, time to consensus, work and agreement per validator', async () => {
+    await world.enterEpoch(4)
+    const [id, open] = await enqueue(2)
+    for (const [i, v] of validators.slice(0, 3).entries()) {
+      await v.pull(1)
+      await v.submit([vote(id!, i !== 2)])
+    }
+    await validators[3]!.pull(1) // a lease on the second prospect, no vote
+    const stats = await world.operator.stats()
+    expect(stats.epoch).toBe(4)
+    expect(stats.decisions).toMatchObject({decided: 1, accepted: 1, rejected: 0, unanimous: 0})
+    expect(stats.decisions.seconds_to_consensus_p95).toBeGreaterThanOrEqual(0)
+    const byHotkey = Object.fromEntries(stats.validators.map((v) => [v.validator_hotkey, v]))
+    expect(byHotkey['validator-1']).toMatchObject({leases: 1, voted: 1, decided_leads: 1, participation: 1, agreement: 1})
+    expect(byHotkey['validator-3']).toMatchObject({voted: 1, agreement: 0})
+    expect(byHotkey['validator-4']).toMatchObject({leases: 1, voted: 0, decided_leads: 0, share_of_work: 0.25})
+    expect(open).toBeDefined()
+  })
+
   describe('bad input is refused with a stable code and nothing is written', () => {
     async function nothingWritten() {
       const rows = await world.sql.query<{votes: number; leads: number}>(
