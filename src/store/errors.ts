@@ -14,6 +14,7 @@ const FUNCTION_ERRORS: Record<string, KnownError> = {
   LP403: {code: 'FORBIDDEN', exit: EXIT.unauthorised},
   LP404: {code: 'UNKNOWN_PROSPECT', exit: EXIT.usage},
   LP409: {code: 'EPOCH_NOT_OVER', exit: EXIT.error},
+  LP412: {code: 'COMMIT_ALREADY_PENDING', exit: EXIT.nothingToDo},
   LP413: {code: 'BATCH_TOO_LARGE', exit: EXIT.usage},
 }
 

@@ -19,6 +19,10 @@ export const RPC_FUNCTIONS = [
   'release_leases',
   'list_prospects',
   'consensus_stats',
+  'weight_commits_open',
+  'weight_commit_in_epoch',
+  'save_weight_commit',
+  'update_weight_commit',
 ] as const
 export type RpcFunction = (typeof RPC_FUNCTIONS)[number]
 

@@ -2,6 +2,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {loadMigrations} from '../../src/db/migrations.js'
 import {runCli} from '../support/cli.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 
@@ -23,7 +24,8 @@ describe('leadpoet db', () => {
   it('migrates the embedded database, reports its status, and is idempotent', async () => {
     const first = await runCli(['db', 'migrate', '--json'], env)
     expect(first.code).toBe(0)
-    expect(first.json()).toMatchObject({applied: ['20261125000100', '20261125000200', '20261125000300']})
+    const versions = (await loadMigrations()).map((m) => m.version)
+    expect(first.json()).toMatchObject({applied: versions})
     expect(first.json().database).toContain(path.join(home, 'leadpoet', 'db'))
 
     const again = await runCli(['db', 'migrate', '--json'], env)
@@ -31,6 +33,7 @@ describe('leadpoet db', () => {
     const status = await runCli(['db', 'status'], env)
     expect(status.code).toBe(0)
     expect(status.stdout).toMatch(/20261125000300\s*│\s*consensus_functions\s*│\s*yes/)
+    expect(status.stdout).not.toMatch(/│\s*no\s*│/)
   })
 
   it('migrates a Postgres database given with --db, and rolls it back only with --yes', async () => {
@@ -45,7 +48,7 @@ describe('leadpoet db', () => {
 
     const rolled = await runCli(['db', 'rollback', '--db', database.url, '--yes', '--json'], env)
     expect(rolled.code).toBe(0)
-    expect(rolled.json().rolled_back).toEqual(['20261125000300', '20261125000200', '20261125000100'])
+    expect(rolled.json().rolled_back).toEqual((await loadMigrations()).map((m) => m.version).reverse())
   })
 
   it('refuses a second process on the embedded database, naming the holder, and takes over a stale lock', async () => {
