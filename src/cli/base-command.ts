@@ -1,11 +1,18 @@
+import {createHash} from 'node:crypto'
+import path from 'node:path'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 import {resolveTarget, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
+import type {AppRole} from '../identity.js'
+import {acquireLock} from '../lock.js'
+import {loadConfig, type ConfigFile} from './config.js'
+import {openConsensus, resolveIdentity, type ConsensusSession, type WalletChoice} from './session.js'
 
 /**
  * What every leadpoet command shares: `--json` (one document on stdout, errors included), `--db`,
- * and errors that leave as one line with a stable code and a documented exit status.
+ * the config file, and errors that leave as one line with a stable code and a documented exit status.
+ * Commands parse flags, call the service layer and render; nothing else.
  */
 export abstract class LeadpoetCommand extends Command {
   static override enableJsonFlag = true
@@ -18,8 +25,52 @@ export abstract class LeadpoetCommand extends Command {
     }),
   }
 
+  protected appConfig: ConfigFile = {}
+  private readonly cleanups: (() => Promise<void>)[] = []
+
+  protected override async init(): Promise<void> {
+    await super.init()
+    this.appConfig = await loadConfig(this.config.configDir)
+  }
+
   protected databaseTarget(flags: {db?: string}): DatabaseTarget {
-    return resolveTarget(flags.db, this.config.dataDir)
+    return resolveTarget(flags.db || this.appConfig.db, this.config.dataDir)
+  }
+
+  /** The service as `role`, closed when the command ends. */
+  protected async openSession(role: AppRole, flags: {db?: string} & WalletChoice): Promise<ConsensusSession> {
+    const identity = await resolveIdentity(role, flags, this.appConfig, (text) => this.warnLine(text))
+    const session = await openConsensus(this.databaseTarget(flags), identity)
+    this.cleanups.push(() => session.close())
+    return session
+  }
+
+  /**
+   * Cron safety: one run of this command per database and identity at a time. An overlapping run
+   * stops at once with ALREADY_RUNNING (exit 5: nothing for it to do), naming the run in progress.
+   */
+  protected async holdRunLock(name: string, scope: string): Promise<void> {
+    const key = createHash('sha256').update(scope).digest('hex').slice(0, 16)
+    const release = await acquireLock(path.join(this.config.dataDir, 'locks', `${name}-${key}.lock`), {
+      code: 'ALREADY_RUNNING',
+      exitCode: EXIT.nothingToDo,
+      what: `\`leadpoet ${name.replaceAll('-', ' ')}\``,
+    })
+    this.cleanups.push(release)
+  }
+
+  /** Warnings and progress go to stderr, also under --json (stdout carries only the document). */
+  protected warnLine(text: string): void {
+    process.stderr.write(`${chalk.yellow('Warning')} ${text}\n`)
+  }
+
+  protected progress(text: string): void {
+    process.stderr.write(`${text}\n`)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    while (this.cleanups.length) await this.cleanups.pop()!().catch(() => {})
+    return super.finally(error)
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {

@@ -1,7 +1,7 @@
-import {mkdir, open, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {EXIT, LeadpoetError} from '../errors.js'
+import {acquireLock} from '../lock.js'
 import {toLeadpoetError} from '../store/errors.js'
 import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from './session.js'
 
@@ -26,45 +26,6 @@ export function describeTarget(target: DatabaseTarget): string {
   return url.toString()
 }
 
-/**
- * The embedded database is one process's at a time (PGlite has no server to arbitrate): a lock file
- * beside it names the holder, and a lock whose process is gone is taken over.
- */
-async function lockEmbedded(dir: string): Promise<() => Promise<void>> {
-  const lockPath = `${dir}.lock`
-  await mkdir(path.dirname(lockPath), {recursive: true})
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx')
-      await handle.writeFile(JSON.stringify({pid: process.pid, command: process.argv.slice(2).join(' '), since: new Date().toISOString()}))
-      await handle.close()
-      return () => rm(lockPath, {force: true})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const holder = await readFile(lockPath, 'utf8').then((text) => JSON.parse(text) as {pid: number; command: string; since: string}, () => undefined)
-      if (holder && isAlive(holder.pid)) {
-        throw new LeadpoetError(
-          'DATABASE_LOCKED',
-          `the embedded database is in use by process ${holder.pid} (leadpoet ${holder.command}, since ${holder.since}); try again when it ends`,
-          EXIT.error,
-          {holder},
-        )
-      }
-      await rm(lockPath, {force: true}) // stale: its process is gone
-    }
-  }
-  throw new LeadpoetError('DATABASE_LOCKED', `could not lock the embedded database at ${dir}`, EXIT.error)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** A SQL session on a Postgres server or the embedded database (Supabase projects speak only RPC). */
 export async function openSqlSession(target: DatabaseTarget): Promise<SqlSession> {
   if (target.kind === 'postgres') {
@@ -84,7 +45,12 @@ export async function openSqlSession(target: DatabaseTarget): Promise<SqlSession
       EXIT.usage,
     )
   }
-  const unlock = await lockEmbedded(target.dir)
+  // PGlite has no server to arbitrate between processes: one process at a time, named when refused.
+  const unlock = await acquireLock(`${target.dir}.lock`, {
+    code: 'DATABASE_LOCKED',
+    exitCode: EXIT.error,
+    what: 'the embedded database',
+  })
   try {
     const session = pgliteSession(await PGlite.create(target.dir))
     return {

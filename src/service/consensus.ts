@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {ConsensusStore, RpcArgs, RpcFunction} from '../store/store.js'
 import * as R from './results.js'
@@ -84,6 +84,11 @@ export class ConsensusService {
       p_miner_hotkey: filter.minerHotkey ?? null,
       p_limit: filter.limit ?? 100,
     })
+  }
+
+  /** Which of these emails are leads already (lower-cased): the validators' duplicate check. */
+  async knownLeadEmails(emails: readonly string[]): Promise<ReadonlySet<string>> {
+    return new Set(await this.call('known_lead_emails', z.array(z.string()), {p_emails: emails}))
   }
 
   stats(epoch?: number): Promise<R.ConsensusStats> {

@@ -19,6 +19,7 @@ export const RPC_FUNCTIONS = [
   'release_leases',
   'list_prospects',
   'consensus_stats',
+  'known_lead_emails',
   'weight_commits_open',
   'weight_commit_in_epoch',
   'save_weight_commit',

@@ -153,6 +153,8 @@ alter table public.leads
   add column if not exists epoch_number bigint,
   add column if not exists validated_at timestamptz default now();
 create unique index leads_prospect_id_key on public.leads (prospect_id);
+-- Validators ask whether an email is already a lead (their duplicate check), case-insensitively.
+create index leads_email_lower_idx on public.leads (lower(email));
 
 -- The seed's consensus_results, as a plain view: always current and free on insert (the seed's
 -- materialized view was refreshed per statement, a scan of every vote for every vote).

@@ -970,6 +970,33 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
+-- Duplicate check (validators): which of these emails are leads already. Answers only for the emails
+-- asked about, so it reveals no more than a validator could learn from a rejected duplicate.
+create function public.known_lead_emails(p_emails jsonb)
+returns jsonb
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_max integer := (select s.max_batch_size from leadpoet.settings s);
+begin
+  perform leadpoet.require_caller(array['validator', 'operator']);
+  if p_emails is null or jsonb_typeof(p_emails) <> 'array'
+     or exists (select 1 from jsonb_array_elements(p_emails) e where jsonb_typeof(e) <> 'string') then
+    raise exception using errcode = 'LP400', message = 'emails must be a JSON array of strings';
+  end if;
+  if jsonb_array_length(p_emails) > v_max then
+    raise exception using errcode = 'LP413',
+      message = format('%s emails is over the cap of %s', jsonb_array_length(p_emails), v_max);
+  end if;
+  return coalesce((select jsonb_agg(distinct lower(l.email))
+                     from public.leads l
+                    where lower(l.email) = any (array(select lower(btrim(e #>> '{}')) from jsonb_array_elements(p_emails) e))),
+                  '[]'::jsonb);
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
 -- Listing (operator; a miner sees its own prospects)
 create function public.list_prospects(p_status text default null, p_miner_hotkey text default null,
                                       p_limit integer default 100)
@@ -1120,7 +1147,8 @@ revoke execute on function
   public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
   public.close_epoch(bigint), public.clear_old_validation_tracking(),
   public.prospect_consensus(uuid), public.release_leases(jsonb),
-  public.list_prospects(text, text, integer), public.consensus_stats(bigint)
+  public.list_prospects(text, text, integer), public.consensus_stats(bigint),
+  public.known_lead_emails(jsonb)
   from public, anon;
 
 grant execute on function
@@ -1131,5 +1159,6 @@ grant execute on function
   public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
   public.close_epoch(bigint), public.clear_old_validation_tracking(),
   public.prospect_consensus(uuid), public.release_leases(jsonb),
-  public.list_prospects(text, text, integer), public.consensus_stats(bigint)
+  public.list_prospects(text, text, integer), public.consensus_stats(bigint),
+  public.known_lead_emails(jsonb)
   to authenticated, service_role;

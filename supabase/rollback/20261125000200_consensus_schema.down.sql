@@ -8,6 +8,7 @@ drop table if exists public.validation_tracking;
 drop schema if exists leadpoet cascade;
 
 drop index if exists public.leads_prospect_id_key;
+drop index if exists public.leads_email_lower_idx;
 alter table public.leads
   drop column if exists prospect_id,
   drop column if exists consensus_score,

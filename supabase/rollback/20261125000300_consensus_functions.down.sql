@@ -8,4 +8,5 @@ drop function if exists
   public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
   public.close_epoch(bigint), public.clear_old_validation_tracking(),
   public.prospect_consensus(uuid), public.release_leases(jsonb),
-  public.list_prospects(text, text, integer), public.consensus_stats(bigint);
+  public.list_prospects(text, text, integer), public.consensus_stats(bigint),
+  public.known_lead_emails(jsonb);

@@ -1,0 +1,79 @@
+import {createClient} from '@supabase/supabase-js'
+import {loadHotkey, type Hotkey} from '../chain/index.js'
+import {migrate} from '../db/migrations.js'
+import {describeTarget, openSqlSession, type DatabaseTarget} from '../db/open.js'
+import {EXIT, LeadpoetError} from '../errors.js'
+import type {AppRole, Identity} from '../identity.js'
+import {ConsensusService} from '../service/consensus.js'
+import {SqlConsensusStore} from '../store/sql-store.js'
+import {SupabaseConsensusStore} from '../store/supabase-store.js'
+import type {ConfigFile} from './config.js'
+
+export interface WalletChoice {
+  'wallet.name'?: string
+  'wallet.hotkey'?: string
+  'wallet.path'?: string
+  hotkey?: string
+}
+
+/** The wallet hotkey from flags, else the config file; undefined when neither names one. */
+export async function loadWalletHotkey(flags: WalletChoice, config: ConfigFile, warn: (text: string) => void): Promise<Hotkey | undefined> {
+  const wallet = flags['wallet.name'] ?? config.wallet?.name
+  if (!wallet) return undefined
+  return loadHotkey(
+    {wallet, hotkey: flags['wallet.hotkey'] ?? config.wallet?.hotkey ?? 'default', walletPath: flags['wallet.path'] ?? config.wallet?.path},
+    {onWarning: (w) => warn(w.message)},
+  )
+}
+
+/**
+ * Who the caller is on a direct database (the Supabase API takes it from the JWT instead): --hotkey,
+ * else the wallet's address; the operator may go without either.
+ */
+export async function resolveIdentity(role: AppRole, flags: WalletChoice, config: ConfigFile, warn: (text: string) => void): Promise<Identity> {
+  const explicit = flags.hotkey ?? config.hotkey
+  if (explicit) return {hotkey: explicit, role}
+  const wallet = await loadWalletHotkey(flags, config, warn)
+  if (wallet) return {hotkey: wallet.address, role}
+  if (role === 'operator') return {hotkey: 'operator', role}
+  throw new LeadpoetError(
+    'NO_IDENTITY',
+    `acting as a ${role} needs a hotkey: pass --wallet.name and --wallet.hotkey (btcli's wallet), or --hotkey`,
+    EXIT.usage,
+  )
+}
+
+export interface ConsensusSession {
+  service: ConsensusService
+  identity: Identity
+  database: string
+  close(): Promise<void>
+}
+
+/**
+ * The service for one command run. Direct databases get the caller's claims from `identity`; the
+ * embedded database is migrated on first use (it is the tool's own). A Supabase project URL goes
+ * through its API with SUPABASE_KEY (the anon key, or the service-role key for the operator) and,
+ * when set, the access token in LEADPOET_TOKEN.
+ */
+export async function openConsensus(target: DatabaseTarget, identity: Identity): Promise<ConsensusSession> {
+  if (target.kind === 'supabase') {
+    const key = process.env.SUPABASE_KEY
+    if (!key) throw new LeadpoetError('NO_API_KEY', 'set SUPABASE_KEY to the project\'s anon key (or the service-role key for the operator)', EXIT.usage)
+    const token = process.env.LEADPOET_TOKEN
+    const client = createClient(target.url, key, {
+      auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
+      ...(token ? {accessToken: async () => token} : {}),
+    })
+    return {service: new ConsensusService(new SupabaseConsensusStore(client)), identity, database: describeTarget(target), close: async () => {}}
+  }
+  const sql = await openSqlSession(target)
+  try {
+    if (target.kind === 'embedded') await migrate(sql)
+  } catch (error) {
+    await sql.close()
+    throw error
+  }
+  const store = new SqlConsensusStore(sql, identity)
+  return {service: new ConsensusService(store), identity, database: describeTarget(target), close: () => store.close()}
+}
