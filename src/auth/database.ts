@@ -1,0 +1,59 @@
+import {z} from 'zod'
+import {EXIT, LeadpoetError} from '../errors.js'
+import type {ConsensusStore, RpcFunction} from '../store/store.js'
+import {isHotkeyAddress, type AuthRpc} from './core.js'
+
+/**
+ * The auth functions through a store (direct Postgres, PGlite, or supabase-js with the service-role
+ * key), called as the store's identity, which must be the operator's. The adapters take any function
+ * name; the cast only stands in until RPC_FUNCTIONS lists the auth functions.
+ */
+export function authRpcOverStore(store: ConsensusStore): AuthRpc {
+  return (fn, args) => store.rpc(fn as RpcFunction, args)
+}
+
+export type RevocationKind = 'jti' | 'hotkey'
+
+export interface RevocationTarget {
+  kind: RevocationKind
+  subject: string
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A token id (the jti, a UUID) or a hotkey (SS58): the two never look alike. */
+export function parseRevocationTarget(text: string): RevocationTarget {
+  if (UUID.test(text)) return {kind: 'jti', subject: text.toLowerCase()}
+  if (isHotkeyAddress(text)) return {kind: 'hotkey', subject: text}
+  throw new LeadpoetError('INVALID_INPUT', `${JSON.stringify(text.slice(0, 80))} is neither a token id (jti, a UUID) nor a hotkey (SS58 address)`, EXIT.usage)
+}
+
+export const Revocation = z.object({
+  kind: z.enum(['jti', 'hotkey']),
+  subject: z.string(),
+  reason: z.string().nullable(),
+  revoked_by: z.string(),
+  revoked_at: z.string(),
+  already_revoked: z.boolean(),
+})
+export type Revocation = z.infer<typeof Revocation>
+
+export const LiftedRevocation = z.object({kind: z.enum(['jti', 'hotkey']), subject: z.string(), lifted: z.boolean()})
+export type LiftedRevocation = z.infer<typeof LiftedRevocation>
+
+function parsed<S extends z.ZodType>(schema: S, fn: string, raw: unknown): z.infer<S> {
+  const result = schema.safeParse(raw)
+  if (!result.success) {
+    throw new LeadpoetError('UNEXPECTED_RESPONSE', `${fn} returned a result this version does not understand (is the database migrated?)`, EXIT.error, result.error.issues)
+  }
+  return result.data
+}
+
+/** Revokes a token (jti) or every token of a hotkey, effective on the next request, until lifted. */
+export async function revokeAccess(rpc: AuthRpc, target: RevocationTarget, reason?: string): Promise<Revocation> {
+  return parsed(Revocation, 'auth_revoke', await rpc('auth_revoke', {p_kind: target.kind, p_subject: target.subject, p_reason: reason ?? null}))
+}
+
+export async function liftRevocation(rpc: AuthRpc, target: RevocationTarget): Promise<LiftedRevocation> {
+  return parsed(LiftedRevocation, 'auth_lift_revocation', await rpc('auth_lift_revocation', {p_kind: target.kind, p_subject: target.subject}))
+}
