@@ -9,6 +9,12 @@ import {acquireLock} from '../lock.js'
 import {loadConfig, type ConfigFile} from './config.js'
 import {openConsensus, resolveIdentity, type ConsensusSession, type WalletChoice} from './session.js'
 
+/** Where the run lock of `name` (e.g. `pull`) for `scope` (database, identity) lives. */
+export function runLockFile(dataDir: string, name: string, scope: string): string {
+  const key = createHash('sha256').update(scope).digest('hex').slice(0, 16)
+  return path.join(dataDir, 'locks', `${name}-${key}.lock`)
+}
+
 /**
  * What every leadpoet command shares: `--json` (one document on stdout, errors included), `--db`,
  * the config file, and errors that leave as one line with a stable code and a documented exit status.
@@ -50,8 +56,7 @@ export abstract class LeadpoetCommand extends Command {
    * stops at once with ALREADY_RUNNING (exit 5: nothing for it to do), naming the run in progress.
    */
   protected async holdRunLock(name: string, scope: string): Promise<void> {
-    const key = createHash('sha256').update(scope).digest('hex').slice(0, 16)
-    const release = await acquireLock(path.join(this.config.dataDir, 'locks', `${name}-${key}.lock`), {
+    const release = await acquireLock(runLockFile(this.config.dataDir, name, scope), {
       code: 'ALREADY_RUNNING',
       exitCode: EXIT.nothingToDo,
       what: `\`leadpoet ${name.replaceAll('-', ' ')}\``,

@@ -1,0 +1,252 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {PGlite} from '@electric-sql/pglite'
+import {migrate} from '../db/migrations.js'
+import {pgliteSession, type SqlSession} from '../db/session.js'
+import type {Identity} from '../identity.js'
+import {ConsensusService} from '../service/consensus.js'
+import type {Assessment, ConsensusStats, EpochClosure, SubmitResult} from '../service/results.js'
+import {SqlConsensusStore} from '../store/sql-store.js'
+import {stableUnit} from './drain.js'
+
+/**
+ * A whole subnet on a fresh embedded database: miners queue prospects whose truth is known,
+ * validators of several kinds pull and vote concurrently through the real service layer, the
+ * operator sweeps, closes and clears epochs. The summary says how well consensus found the truth.
+ *
+ * Same options, same summary (timings aside): verdicts derive from the seed and each prospect's
+ * index, never from ids, timing or interleaving.
+ */
+export const VALIDATOR_KINDS = ['honest', 'lazy', 'invalid', 'slow'] as const
+export type ValidatorKind = (typeof VALIDATOR_KINDS)[number]
+
+export interface SimulationOptions {
+  seed: number
+  prospects: number
+  miners: number
+  epochs: number
+  /** validators per kind: honest (the truth, flipped with probability `noise`), lazy (always valid),
+   * invalid (always invalid), slow (pull and never vote in time: their leases lapse) */
+  validators: Record<ValidatorKind, number>
+  noise: number
+  /** share of prospects that are truly valid */
+  validRate: number
+  batch: number
+  onProgress?: (event: {epoch: number; decided: number; total: number}) => void
+}
+
+export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'onProgress'> = {
+  seed: 71,
+  prospects: 2000,
+  miners: 4,
+  epochs: 3,
+  validators: {honest: 6, lazy: 1, invalid: 1, slow: 1},
+  noise: 0.1,
+  validRate: 0.6,
+  batch: 50,
+}
+
+export interface SimulationSummary {
+  seed: number
+  population: {miners: number; validators: Record<ValidatorKind, number>; noise: number; valid_rate: number}
+  prospects: number
+  decided: number
+  accepted: number
+  rejected: number
+  undecided: number
+  /** decisions that matched the truth */
+  accuracy: number
+  /** accepted though invalid, over the invalid ones decided */
+  false_positive_rate: number
+  /** rejected though valid, over the valid ones decided */
+  false_negative_rate: number
+  votes: number
+  refused_votes: number
+  lapsed_leases: number
+  epochs: {
+    epoch: number
+    decided: number
+    accepted: number
+    eligible_validators: string[]
+    ineligible_validators: string[]
+    eligibility: EpochClosure['eligibility']
+    weights: EpochClosure['weights']
+    stats: Omit<ConsensusStats['decisions'], 'seconds_to_consensus_avg' | 'seconds_to_consensus_p95'>
+  }[]
+  timings: {seconds: number; votes_per_second: number; peak_rss_mib: number}
+}
+
+interface SimValidator {
+  kind: ValidatorKind
+  hotkey: string
+  service: ConsensusService
+}
+
+export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
+  const started = performance.now()
+  let peakRss = process.memoryUsage().rss
+  // On disk in a temporary directory, not in memory: the process stays small however many
+  // prospects the run queues.
+  const dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-simulate-'))
+  const sql: SqlSession = pgliteSession(await PGlite.create(dir))
+  try {
+    await migrate(sql)
+    const as = (identity: Identity) => new ConsensusService(new SqlConsensusStore(sql, identity, false))
+    const operator = as({hotkey: 'sim-operator', role: 'operator'})
+    const miners = Array.from({length: options.miners}, (_, i) => as({hotkey: `sim-miner-${i + 1}`, role: 'miner'}))
+    const validators: SimValidator[] = VALIDATOR_KINDS.flatMap((kind) =>
+      Array.from({length: options.validators[kind]}, (_, i) => {
+        const hotkey = `sim-${kind}-${i + 1}`
+        return {kind, hotkey, service: as({hotkey, role: 'validator'})}
+      }),
+    )
+    const {blocks_per_epoch: epochBlocks, lease_seconds: leaseSeconds, block_seconds: blockSeconds} = await operator.settings()
+    const leaseBlocks = Math.ceil(leaseSeconds / blockSeconds)
+
+    // Miner i brings a share proportional to i (1, 2, 3, ...), so weights differ visibly.
+    const minerTickets = miners.flatMap((_, i) => Array.from({length: i + 1}, () => i))
+    const minerOf = (index: number) => minerTickets[Math.floor(stableUnit(`${options.seed}:miner:${index}`) * minerTickets.length)]!
+    const truth = (index: number) => stableUnit(`${options.seed}:truth:${index}`) < options.validRate
+    const verdict = (v: SimValidator, index: number): boolean => {
+      if (v.kind === 'lazy') return true
+      if (v.kind === 'invalid') return false
+      const flip = stableUnit(`${options.seed}:${v.hotkey}:${index}`) < options.noise
+      return truth(index) !== flip
+    }
+
+    // Only what is undecided is remembered: memory stays bounded by the work in flight.
+    const indexOf = new Map<string, number>()
+    const totals = {decided: 0, accepted: 0, rejected: 0, correct: 0, falsePositive: 0, invalidDecided: 0, falseNegative: 0, validDecided: 0, votes: 0, refused: 0, lapsed: 0}
+    const record = (result: SubmitResult) => {
+      totals.votes += result.recorded
+      totals.refused += result.refused
+      for (const r of result.results) {
+        if (!r.decision) continue
+        const index = indexOf.get(r.prospect_id)
+        indexOf.delete(r.prospect_id)
+        if (index === undefined) continue
+        const accepted = r.decision === 'accepted'
+        const valid = truth(index)
+        totals.decided++
+        if (accepted) totals.accepted++
+        else totals.rejected++
+        if (accepted === valid) totals.correct++
+        if (valid) {
+          totals.validDecided++
+          if (!accepted) totals.falseNegative++
+        } else {
+          totals.invalidDecided++
+          if (accepted) totals.falsePositive++
+        }
+      }
+    }
+
+    const work = async (v: SimValidator): Promise<void> => {
+      for (;;) {
+        const {prospects} = await v.service.pull(options.batch)
+        if (prospects.length === 0) return
+        if (v.kind === 'slow') continue // holds the leases and never votes in time
+        const votes: Assessment[] = prospects.map((p) => {
+          const index = p.prospect.sim_index as number
+          const valid = verdict(v, index)
+          return {
+            prospect_id: p.prospect_id,
+            is_valid: valid,
+            score: valid ? 0.9 : 0.2,
+            rejection_reasons: valid ? [] : [{check: 'simulated', message: `${v.kind} validator says invalid`}],
+          }
+        })
+        record(await v.service.submit(votes))
+      }
+    }
+
+    const epochs: SimulationSummary['epochs'] = []
+    const perEpoch = Math.ceil(options.prospects / options.epochs)
+    let next = 0
+    for (let e = 1; e <= options.epochs; e++) {
+      await operator.setChainAnchor(e * epochBlocks)
+      // This epoch's prospects; each belongs to one miner, and miners bring unequal shares.
+      const end = Math.min(options.prospects, next + perEpoch)
+      const byMiner = miners.map(() => [] as number[])
+      for (let index = next; index < end; index++) byMiner[minerOf(index)]!.push(index)
+      for (const [m, indexes] of byMiner.entries()) {
+        for (let start = 0; start < indexes.length; start += 500) {
+          const chunk = indexes.slice(start, start + 500)
+          const {prospect_ids} = await miners[m]!.enqueue(chunk.map(simulatedLead))
+          prospect_ids.forEach((id, k) => indexOf.set(id, chunk[k]!))
+        }
+      }
+      next = end
+
+      // Everyone works at once; then the slow validators' leases lapse, the sweep reopens their
+      // slots, and the others fill them.
+      await Promise.all(validators.map(work))
+      await operator.setChainAnchor(e * epochBlocks + leaseBlocks + 1)
+      const sweep = await operator.sweep()
+      totals.lapsed += sweep.expired_leases
+      await Promise.all(validators.filter((v) => v.kind !== 'slow').map(work))
+      peakRss = Math.max(peakRss, process.memoryUsage().rss)
+
+      const stats = await operator.stats(e)
+      await operator.setChainAnchor((e + 1) * epochBlocks)
+      const closure = await operator.closeEpoch(e)
+      await operator.clearOldEpochs()
+      const {seconds_to_consensus_avg: _avg, seconds_to_consensus_p95: _p95, ...decisions} = stats.decisions
+      epochs.push({
+        epoch: e,
+        decided: closure.decided_leads,
+        accepted: closure.accepted_leads,
+        eligible_validators: closure.eligibility.filter((x) => x.eligible).map((x) => x.validator_hotkey),
+        ineligible_validators: closure.eligibility.filter((x) => !x.eligible).map((x) => x.validator_hotkey),
+        eligibility: closure.eligibility,
+        weights: closure.weights,
+        stats: decisions,
+      })
+      options.onProgress?.({epoch: e, decided: totals.decided, total: options.prospects})
+    }
+
+    const seconds = (performance.now() - started) / 1000
+    const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000)
+    return {
+      seed: options.seed,
+      population: {miners: options.miners, validators: options.validators, noise: options.noise, valid_rate: options.validRate},
+      prospects: options.prospects,
+      decided: totals.decided,
+      accepted: totals.accepted,
+      rejected: totals.rejected,
+      undecided: options.prospects - totals.decided,
+      accuracy: ratio(totals.correct, totals.decided),
+      false_positive_rate: ratio(totals.falsePositive, totals.invalidDecided),
+      false_negative_rate: ratio(totals.falseNegative, totals.validDecided),
+      votes: totals.votes,
+      refused_votes: totals.refused,
+      lapsed_leases: totals.lapsed,
+      epochs,
+      timings: {seconds: Math.round(seconds * 100) / 100, votes_per_second: Math.round(totals.votes / seconds), peak_rss_mib: Math.round(peakRss / 2 ** 20)},
+    }
+  } finally {
+    await sql.close()
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/** A plausible lead; `sim_index` ties it to its ground truth. */
+function simulatedLead(index: number): Record<string, unknown> {
+  return {
+    sim_index: index,
+    business: `Simulated Co ${index}`,
+    full_name: `Sam Example${index}`,
+    first: 'Sam',
+    last: `Example${index}`,
+    email: `sam.example${index}@simco${index}.example`,
+    role: 'Head of Sales',
+    website: `https://simco${index}.example`,
+    industry: 'Software',
+    sub_industry: 'SaaS',
+    region: 'EU',
+    linkedin: `https://www.linkedin.com/in/sam-example-${index}`,
+    source_url: `https://simco${index}.example/about`,
+    source_type: 'company_site',
+  }
+}

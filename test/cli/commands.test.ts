@@ -1,0 +1,187 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {runLockFile} from '../../src/cli/base-command.js'
+import {describeTarget, resolveTarget} from '../../src/db/open.js'
+import {runCli} from '../support/cli.js'
+import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
+import {makeNetworkLead} from '../validation/support/leads.js'
+import {startDnsServer, type LoopbackDns} from '../validation/support/dns-server.js'
+import {answer, startHttpServer, type LoopbackHttp} from '../validation/support/http-server.js'
+
+// Every command as an operator, miner or validator runs it: the built bin/run.js, no terminal,
+// JSON parsed from stdout, exit codes checked. Lead domains resolve through a loopback DNS server
+// to a loopback website, so `pull` runs its real network checks.
+
+let home: string
+let dns: LoopbackDns
+let web: LoopbackHttp
+let validationConfig: string
+
+beforeAll(async () => {
+  home = await mkdtemp(path.join(tmpdir(), 'leadpoet-cli-'))
+  dns = await startDnsServer({
+    'acme-cli.example': {mx: [{exchange: 'mx.acme-cli.example', priority: 10}], a: ['127.0.0.1']},
+    'www.acme-cli.example': {a: ['127.0.0.1']},
+  })
+  web = await startHttpServer({'www.acme-cli.example': answer(200)})
+  validationConfig = path.join(home, 'validation.json')
+  await writeFile(
+    validationConfig,
+    JSON.stringify({network: {dnsServers: [dns.server], allowPrivateAddresses: true, dnsTimeoutMs: 3000, dnsTries: 1, httpTimeoutMs: 5000}}),
+  )
+})
+afterAll(async () => {
+  await dns?.close()
+  await web?.close()
+  await rm(home, {recursive: true, force: true})
+})
+
+const people = [
+  ['maria', 'gonzalez'],
+  ['li', 'wei'],
+  ['omar', 'haddad'],
+] as const
+
+describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %s database', (kind) => {
+  let database: TestDatabase | undefined
+  let env: Record<string, string>
+  let dataDir: string
+
+  beforeAll(async () => {
+    dataDir = path.join(home, kind, 'data')
+    env = {XDG_DATA_HOME: dataDir, XDG_CONFIG_HOME: path.join(home, kind, 'config'), LEADPOET_DB: ''}
+    if (kind === 'postgres') {
+      database = await createTestDatabase('leadpoet_cli')
+      env.LEADPOET_DB = database.url
+      expect((await runCli(['db', 'migrate', '--json'], env)).code).toBe(0)
+    }
+  })
+  afterAll(async () => {
+    await database?.drop()
+  })
+
+  const cli = (args: string[]) => runCli(args, env)
+  const asValidator = (n: number) => ['--hotkey', `5Validator${n}`, '--validation-config', validationConfig]
+
+  let prospectIds: string[] = []
+
+  it('prospects add: queues the good rows, reports each bad one by line, exits 3 for partial success', async () => {
+    const file = path.join(home, `${kind}-leads.jsonl`)
+    const lines = [
+      ...people.map(([first, last]) => JSON.stringify(makeNetworkLead('acme-cli.example', web.port, {first, last, full_name: `${first} ${last}`, email: `${first}.${last}@acme-cli.example`}))),
+      JSON.stringify({business: 'No Email Inc'}),
+      '{not json',
+    ]
+    await writeFile(file, lines.join('\n'))
+    const run = await cli(['prospects', 'add', file, '--hotkey', '5Miner1', '--json'])
+    expect(run.code).toBe(3)
+    const result = run.json()
+    expect(result).toMatchObject({format: 'jsonl', rows: 5, enqueued: 3})
+    expect(result.refused.map((r: {line: number}) => r.line)).toEqual([4, 5])
+    expect(result.refused[0].issues).toContainEqual({field: 'email', message: 'is required'})
+    prospectIds = result.prospect_ids
+  })
+
+  it('pull: three validators check the leads for real, vote, and the third decides', async () => {
+    for (const n of [1, 2, 3]) {
+      const run = await cli(['pull', ...asValidator(n), '--json'])
+      expect(run.code, run.stderr).toBe(0)
+      const result = run.json()
+      expect(result).toMatchObject({pulled: 3, voted: 3, abstained: 0, recorded: 3})
+      expect(result.verdicts.every((v: {is_valid: boolean; failed_checks: string[]}) => v.is_valid && v.failed_checks.length === 0)).toBe(true)
+      if (n === 3) expect(result.accepted).toBe(3)
+    }
+    const again = await cli(['pull', ...asValidator(1), '--json'])
+    expect(again.code).toBe(5)
+    expect(again.json()).toMatchObject({pulled: 0})
+  })
+
+  it('pull: a second overlapping run of the same validator stops at once, naming the first', async () => {
+    const lock = runLockFile(dataDir + '/leadpoet', 'pull', `${describeTarget(resolveTarget(env.LEADPOET_DB || undefined, path.join(dataDir, 'leadpoet')))}|5Validator1`)
+    await writeFile(lock, JSON.stringify({pid: process.pid, command: 'pull', since: new Date().toISOString()}))
+    try {
+      const run = await cli(['pull', ...asValidator(1), '--json'])
+      expect(run.code).toBe(5)
+      expect(run.json().error).toMatchObject({code: 'ALREADY_RUNNING', message: expect.stringContaining(`process ${process.pid}`)})
+    } finally {
+      await rm(lock, {force: true})
+    }
+  })
+
+  it('consensus show and sweep report the decision and what waits', async () => {
+    const shown = await cli(['consensus', 'show', prospectIds[0]!, '--json'])
+    expect(shown.json()).toMatchObject({consensus_status: 'accepted', decision_reason: 'majority_valid', votes_visible: true})
+    expect(shown.json().votes).toHaveLength(3)
+    const sweep = await cli(['consensus', 'sweep', '--json'])
+    expect(sweep.code).toBe(0)
+    expect(sweep.json()).toMatchObject({decided: 0, pending: {total: 0}})
+  })
+
+  it('submit: refuses what the validator does not hold (exit 3) and malformed files (exit 2)', async () => {
+    const file = path.join(home, `${kind}-votes.jsonl`)
+    await writeFile(file, `${JSON.stringify({prospect_id: prospectIds[0], is_valid: true, score: 0.9})}\n`)
+    const refused = await cli(['submit', file, '--hotkey', '5Validator9', '--json'])
+    expect(refused.code).toBe(3)
+    expect(refused.json().results[0]).toMatchObject({outcome: 'not_pulled'})
+    await writeFile(file, '{"prospect_id": oops}\n')
+    const malformed = await cli(['submit', file, '--hotkey', '5Validator9', '--json'])
+    expect(malformed.code).toBe(2)
+    expect(malformed.json().error.code).toBe('INVALID_FILE')
+    await writeFile(file, `${JSON.stringify({prospect_id: prospectIds[0], is_valid: true, score: 0.9})}\n`)
+    const noIdentity = await cli(['submit', file, '--json'])
+    expect(noIdentity.code).toBe(2)
+    expect(noIdentity.json().error.code).toBe('NO_IDENTITY')
+  })
+
+  it('epoch: the clock moves, eligibility and stats report, close snapshots once, clear keeps recent epochs', async () => {
+    const stats = await cli(['stats', '--epoch', '0', '--json'])
+    expect(stats.json().decisions).toMatchObject({decided: 3, accepted: 3})
+    const eligibility = await cli(['epoch', 'eligibility', '--epoch', '0', '--json'])
+    expect(eligibility.json().validators).toHaveLength(3)
+    expect(eligibility.json().validators.every((v: {eligible: boolean}) => v.eligible)).toBe(true)
+
+    expect((await cli(['epoch', 'close', '--epoch', '0', '--json'])).json().error.code).toBe('EPOCH_NOT_OVER')
+    const clock = await cli(['epoch', 'clock', '--block', '1080', '--json'])
+    expect(clock.json()).toMatchObject({block: 1080, epoch: 3})
+    const closed = await cli(['epoch', 'close', '--epoch', '0', '--json'])
+    expect(closed.json()).toMatchObject({epoch: 0, already_closed: false, accepted_leads: 3, weights: [{miner_hotkey: '5Miner1', share: 1}]})
+    expect((await cli(['epoch', 'close', '--epoch', '0', '--json'])).json()).toMatchObject({already_closed: true})
+    const cleared = await cli(['epoch', 'clear', '--json'])
+    expect(cleared.json()).toMatchObject({current_epoch: 3, cleared_epochs: [0], deleted_votes: 9})
+    const listed = await cli(['prospects', 'list', '--status', 'accepted', '--json'])
+    expect(listed.json().prospects).toHaveLength(3)
+  })
+})
+
+describe('leadpoet simulate', () => {
+  it('gives the same summary twice for the same seed, and reports accuracy against the truth', async () => {
+    const args = ['simulate', '--prospects', '240', '--epochs', '2', '--seed', '7', '--json']
+    const env = {XDG_DATA_HOME: path.join(home, 'sim')}
+    const [first, second] = [await runCli(args, env), await runCli(args, env)]
+    expect(first.code, first.stderr).toBe(0)
+    const strip = (summary: Record<string, unknown>) => ({...summary, timings: undefined})
+    expect(strip(first.json())).toEqual(strip(second.json()))
+    const summary = first.json()
+    expect(summary).toMatchObject({prospects: 240, decided: 240, undecided: 0})
+    expect(summary.accuracy).toBeGreaterThan(0.8)
+    expect(summary.lapsed_leases).toBeGreaterThan(0) // the slow validator's leases lapsed and were reopened
+    expect(summary.epochs).toHaveLength(2)
+    const other = await runCli(['simulate', '--prospects', '240', '--epochs', '2', '--seed', '8', '--json'], env)
+    expect(strip(other.json())).not.toEqual(strip(summary))
+  })
+})
+
+describe('usage errors', () => {
+  it.each([
+    [['pull', '--limit', '0'], 2],
+    [['prospects', 'add', '/nonexistent/leads.csv', '--hotkey', 'x', '--json'], 2],
+    [['simulate', '--noise', '2', '--json'], 2],
+    [['nonsense'], 2],
+  ])('leadpoet %s exits %i', async (args, code) => {
+    const run = await runCli(args as string[], {XDG_DATA_HOME: path.join(home, 'usage')})
+    expect(run.code).toBe(code)
+    expect(run.stdout + run.stderr).not.toBe('')
+  })
+})
