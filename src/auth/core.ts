@@ -145,7 +145,15 @@ export async function verifyChallengeSignature(challenge: string, hotkey: string
   const message = new TextEncoder().encode(challenge)
   const publicKey = decodeAddress(hotkey)
   const bytes = hexToU8a(signature)
-  return sr25519Verify(message, bytes, publicKey) || sr25519Verify(u8aWrapBytes(message), bytes, publicKey)
+  // The verifier throws on bytes that are no sr25519 signature at all (no Schnorrkel marker).
+  const verifies = (signed: Uint8Array) => {
+    try {
+      return sr25519Verify(signed, bytes, publicKey)
+    } catch {
+      return false
+    }
+  }
+  return verifies(message) || verifies(u8aWrapBytes(message))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,10 +303,14 @@ export function urlRoleResolver(options: {url: string; maxAgeSeconds?: number; f
 // ---------------------------------------------------------------------------------------------
 // Port: used nonces, shared by every issuer instance (the database: auth_claim_nonce)
 
-export type NonceClaim = 'claimed' | 'replayed' | 'revoked'
+export const NONCE_CLAIMS = ['claimed', 'replayed', 'revoked', 'expired'] as const
+export type NonceClaim = (typeof NONCE_CLAIMS)[number]
 
 export interface NonceRegistry {
-  /** Records the nonce atomically: 'claimed' once, 'replayed' after; 'revoked' when the hotkey is. */
+  /**
+   * Records the nonce atomically: 'claimed' once, 'replayed' after. Without recording: 'revoked'
+   * when the hotkey is, 'expired' when `expiresAt` is already past by the registry's clock.
+   */
   claim(hotkey: string, nonce: string, expiresAt: Date): Promise<NonceClaim>
 }
 
@@ -345,10 +357,8 @@ export function rpcNonceRegistry(rpc: AuthRpc): NonceRegistry {
   return {
     async claim(hotkey, nonce, expiresAt) {
       const result = (await rpc('auth_claim_nonce', {p_hotkey: hotkey, p_nonce: nonce, p_expires_at: expiresAt.toISOString()})) as {outcome?: unknown}
-      if (result?.outcome !== 'claimed' && result?.outcome !== 'replayed' && result?.outcome !== 'revoked') {
-        throw new Error(`auth_claim_nonce returned ${JSON.stringify(result)}`)
-      }
-      return result.outcome
+      if (!(NONCE_CLAIMS as readonly unknown[]).includes(result?.outcome)) throw new Error(`auth_claim_nonce returned ${JSON.stringify(result)}`)
+      return result.outcome as NonceClaim
     },
   }
 }
@@ -410,6 +420,9 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       }
       if (claim === 'replayed') throw new AuthError('CHALLENGE_REPLAYED', 'this challenge was already used: sign a new one')
       if (claim === 'revoked') throw new AuthError('HOTKEY_REVOKED', `hotkey ${challenge.hotkey} is revoked`)
+      if (claim === 'expired') {
+        throw new AuthError('CHALLENGE_EXPIRED', "the challenge is out of the database's window: the issuer's clock is off by more than 5 minutes")
+      }
 
       if (operators.has(challenge.hotkey)) return mint({hotkey: challenge.hotkey, app_role: 'operator', uid: null})
       let grant: RoleGrant | undefined

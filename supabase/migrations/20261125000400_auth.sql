@@ -15,6 +15,7 @@ create table leadpoet.auth_nonces (
   claimed_at timestamptz not null default now(),
   primary key (hotkey, nonce)
 );
+create index auth_nonces_expires_at_idx on leadpoet.auth_nonces (expires_at);
 
 -- One table for both kinds, so the per-request check is one primary-key probe per claim.
 create table leadpoet.token_revocations (
@@ -34,7 +35,9 @@ revoke all on leadpoet.auth_nonces, leadpoet.token_revocations from public, anon
 -- Nonces (the issuer, acting as the operator: the Edge Function holds the service-role key)
 
 -- Records a challenge's nonce, atomically: 'claimed' the first time, 'replayed' ever after (until the
--- challenge has expired anyway), 'revoked' without recording anything when the hotkey is revoked.
+-- challenge has expired anyway); without recording anything, 'revoked' when the hotkey is revoked and
+-- 'expired' when the row would already be past its time by the database's clock (an issuer whose clock
+-- is far off must fail closed: such a row would be cleared at once and the nonce open to a replay).
 create function public.auth_claim_nonce(p_hotkey text, p_nonce text, p_expires_at timestamptz)
 returns jsonb
 language plpgsql volatile security definer
@@ -54,9 +57,16 @@ begin
   if exists (select 1 from leadpoet.token_revocations r where r.subject_kind = 'hotkey' and r.subject = p_hotkey) then
     return jsonb_build_object('outcome', 'revoked');
   end if;
-  -- Housekeeping on the hotkey's own rows only (a primary-key range): the table stays as small as
-  -- the logins of the last few minutes, with no sweep of everybody's rows on each login.
-  delete from leadpoet.auth_nonces n where n.hotkey = p_hotkey and n.expires_at < now();
+  if p_expires_at <= now() then
+    return jsonb_build_object('outcome', 'expired');
+  end if;
+  -- Housekeeping, bounded: each claim clears up to 100 expired rows, anybody's (hotkeys that never
+  -- log in again included), so the table stays about as large as the last few minutes' logins.
+  delete from leadpoet.auth_nonces n
+   where (n.hotkey, n.nonce) in (select o.hotkey, o.nonce from leadpoet.auth_nonces o
+                                  where o.expires_at < now()
+                                  order by o.expires_at limit 100
+                                  for update skip locked);
   -- A concurrent claim of the same nonce waits on the key and then does nothing: exactly one wins.
   insert into leadpoet.auth_nonces (hotkey, nonce, expires_at) values (p_hotkey, p_nonce, p_expires_at)
   on conflict do nothing
