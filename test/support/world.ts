@@ -18,6 +18,8 @@ export const BACKENDS: Backend[] = ['postgres', 'pglite', 'postgrest']
  */
 export interface World {
   backend: Backend
+  /** the test database's URL (Postgres backends) */
+  databaseUrl?: string
   sql: SqlSession
   postgrest?: PostgrestServer
   as(identity: Identity): Promise<ConsensusService>
@@ -57,6 +59,7 @@ export async function createWorld(backend: Backend, options: {poolSize?: number}
   }
   const world: World = {
     backend,
+    databaseUrl: database?.url,
     sql,
     postgrest,
     as,
