@@ -16,6 +16,7 @@ const FUNCTION_ERRORS: Record<string, KnownError> = {
   LP409: {code: 'EPOCH_NOT_OVER', exit: EXIT.error},
   LP412: {code: 'COMMIT_ALREADY_PENDING', exit: EXIT.nothingToDo},
   LP413: {code: 'BATCH_TOO_LARGE', exit: EXIT.usage},
+  LP498: {code: 'TOKEN_REVOKED', exit: EXIT.unauthorised},
 }
 
 /** Postgres and PostgREST codes that mean something to a user of this tool. */
