@@ -1,0 +1,142 @@
+import {stat} from 'node:fs/promises'
+import path from 'node:path'
+import {jwtVerify} from 'jose'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {
+  authRpcOverStore,
+  createTokenIssuer,
+  fileRoleResolver,
+  ISSUER_FUNCTION_PATH,
+  issuerRequestHandler,
+  readTokenCache,
+  rpcNonceRegistry,
+  signChallenge,
+  tokenCachePath,
+  type ChallengeSigner,
+} from '../../src/auth/index.js'
+import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {runCli} from '../support/cli.js'
+import {databaseUrl} from '../support/postgres.js'
+import {JWT_SECRET} from '../support/postgrest.js'
+import {createWorld, operatorIdentity, type World} from '../support/world.js'
+import {apiClient, devSigner, serveHandler, tempDir, writeMetagraphFile, writeWalletHotkey, type HttpServer} from './support.js'
+
+// The built CLI (bin/run.js over dist/), as an operator or a validator runs it.
+describe('leadpoet auth', () => {
+  let world: World
+  let dbUrl: string
+  let files: {dir: string; remove: () => Promise<void>}
+  let metagraphFile: string
+  let issuer: HttpServer
+  let walletAddress: string
+  let alice: ChallengeSigner
+  let env: Record<string, string>
+
+  beforeAll(async () => {
+    world = await createWorld('postgrest')
+    const [{name}] = (await world.sql.query<{name: string}>('select current_database() as name')) as [{name: string}]
+    dbUrl = databaseUrl(name)
+    files = await tempDir('leadpoet-auth-cli-')
+    alice = await devSigner('//Alice')
+    walletAddress = await writeWalletHotkey(path.join(files.dir, 'wallets'), 'validator', 'default')
+    metagraphFile = await writeMetagraphFile(files.dir, {
+      [alice.address]: {uid: 0, validator_permit: true},
+      [walletAddress]: {uid: 5, validator_permit: true},
+    })
+    // The project's issuer, where a Supabase project serves the Edge Function.
+    issuer = await serveHandler(
+      issuerRequestHandler(
+        createTokenIssuer({
+          signingKey: {alg: 'HS256', secret: JWT_SECRET},
+          roles: fileRoleResolver(metagraphFile),
+          nonces: rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(world.sql, operatorIdentity, false))),
+        }),
+      ),
+      ISSUER_FUNCTION_PATH,
+    )
+    env = {
+      XDG_CONFIG_HOME: path.join(files.dir, 'config'),
+      XDG_DATA_HOME: path.join(files.dir, 'data'),
+      LEADPOET_DB: '',
+      LEADPOET_JWT_SECRET: '',
+      LEADPOET_JWT_SIGNING_KEY: '',
+      LEADPOET_OPERATOR_HOTKEYS: '',
+    }
+  })
+  afterAll(async () => {
+    await issuer?.close()
+    await world?.close()
+    await files?.remove()
+  })
+
+  describe('issue', () => {
+    it('mints a token for a hotkey and role that the project secret verifies, printing the token alone', async () => {
+      const run = await runCli(['auth', 'issue', '--hotkey', alice.address, '--role', 'operator', '--ttl', '600'], {...env, LEADPOET_JWT_SECRET: JWT_SECRET})
+      expect(run.code).toBe(0)
+      const {payload} = await jwtVerify(run.stdout.trim(), new TextEncoder().encode(JWT_SECRET))
+      expect(payload).toMatchObject({role: 'authenticated', app_role: 'operator', hotkey: alice.address, uid: null})
+      expect(payload.exp! - payload.iat!).toBe(600)
+    })
+
+    it('needs a signing key from the environment, and says which variables', async () => {
+      const run = await runCli(['auth', 'issue', '--hotkey', alice.address, '--role', 'miner', '--json'], env)
+      expect(run.code).toBe(2)
+      expect(run.json().error).toMatchObject({code: 'NO_SIGNING_KEY', message: expect.stringMatching(/LEADPOET_JWT_SECRET or LEADPOET_JWT_SIGNING_KEY/)})
+    })
+
+    it("checks a signed challenge against the metagraph, records its nonce in --db, and refuses its replay (exit 4)", async () => {
+      const signed = await signChallenge(alice)
+      const args = ['auth', 'issue', '--challenge', signed.challenge, '--signature', signed.signature, '--metagraph', metagraphFile, '--db', dbUrl, '--json']
+      const first = await runCli(args, {...env, LEADPOET_JWT_SECRET: JWT_SECRET})
+      expect(first.code, first.stderr + first.stdout).toBe(0)
+      expect(first.json()).toMatchObject({hotkey: alice.address, app_role: 'validator', uid: 0, token_type: 'bearer'})
+      const replay = await runCli(args, {...env, LEADPOET_JWT_SECRET: JWT_SECRET})
+      expect(replay.code).toBe(4)
+      expect(replay.json().error.code).toBe('CHALLENGE_REPLAYED')
+    })
+  })
+
+  describe('revoke', () => {
+    it('revokes a hotkey or a token id in --db, lifts a revocation with --lift, and refuses anything else (exit 2)', async () => {
+      const hotkey = await runCli(['auth', 'revoke', alice.address, '--reason', 'key leaked', '--db', dbUrl, '--json'], env)
+      expect(hotkey.code, hotkey.stderr).toBe(0)
+      expect(hotkey.json()).toMatchObject({kind: 'hotkey', subject: alice.address, reason: 'key leaked', already_revoked: false})
+      const jti = '0B8F9C1E-6A55-4C1E-9A53-8F1D2F0F6A01'
+      expect((await runCli(['auth', 'revoke', jti, '--db', dbUrl, '--json'], env)).json()).toMatchObject({kind: 'jti', subject: jti.toLowerCase()})
+      expect(await world.sql.query('select subject_kind, subject from leadpoet.token_revocations order by 1')).toEqual([
+        {subject_kind: 'hotkey', subject: alice.address},
+        {subject_kind: 'jti', subject: jti.toLowerCase()},
+      ])
+
+      const lift = await runCli(['auth', 'revoke', alice.address, '--lift', '--db', dbUrl], env)
+      expect(lift.code).toBe(0)
+      expect(lift.stdout).toMatch(/Lifted the revocation of hotkey/)
+      expect(await world.sql.query(`select 1 from leadpoet.token_revocations where subject_kind = 'hotkey'`)).toEqual([])
+
+      const junk = await runCli(['auth', 'revoke', "x'; drop table public.leads; --", '--db', dbUrl, '--json'], env)
+      expect(junk.code).toBe(2)
+      expect(junk.json().error.code).toBe('INVALID_INPUT')
+    })
+  })
+
+  describe('login', () => {
+    it("signs with the btcli wallet's hotkey, caches the token (0600), and the project's API accepts it", async () => {
+      const walletFlags = ['--wallet.name', 'validator', '--wallet.hotkey', 'default', '--wallet.path', path.join(files.dir, 'wallets')]
+      const run = await runCli(['auth', 'login', '--db', issuer.url, ...walletFlags, '--json'], env)
+      expect(run.code, run.stderr + run.stdout).toBe(0)
+      const cache = tokenCachePath(path.join(env.XDG_CONFIG_HOME!, 'leadpoet'))
+      expect(run.json()).toMatchObject({hotkey: walletAddress, app_role: 'validator', uid: 5, supabase_url: issuer.url, cache})
+      expect(run.stdout).not.toMatch(/eyJ/) // the token itself is never printed
+      expect((await stat(cache)).mode & 0o777).toBe(0o600)
+
+      const [token] = await readTokenCache(path.dirname(cache))
+      const clock = await apiClient(world.postgrest!.url, token!.access_token).rpc('consensus_clock')
+      expect(clock.error).toBeNull()
+    })
+
+    it('needs a Supabase project URL and a wallet (exit 2)', async () => {
+      expect((await runCli(['auth', 'login', '--db', dbUrl, '--json'], env)).json().error.code).toBe('NEEDS_SUPABASE_URL')
+      expect((await runCli(['auth', 'login', '--db', issuer.url, '--json'], env)).json().error.code).toBe('NO_WALLET')
+    })
+  })
+})
