@@ -27,7 +27,7 @@ import {
   type RoleResolver,
   type TokenSigningKey,
 } from '../../src/auth/index.js'
-import {migrate} from '../../src/db/migrations.js'
+import {migrate, rollback} from '../../src/db/migrations.js'
 import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from '../../src/db/session.js'
 import {APP_ROLES} from '../../src/identity.js'
 import {SqlConsensusStore} from '../../src/store/sql-store.js'
@@ -339,6 +339,50 @@ describe('the nonce registry', () => {
   it('is the operator’s: other roles are refused', async () => {
     const asValidator = rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(sql, {hotkey: alice.address, role: 'validator'}, false)))
     await expect(asValidator.claim(alice.address, 'validator-nonce-0123456789', new Date(Date.now() + 60_000))).rejects.toMatchObject({code: 'FORBIDDEN'})
+  })
+})
+
+describe('the pre-request check', () => {
+  it('costs two primary-key probes, however many revocations there are', async () => {
+    await sql.exec(`
+      insert into leadpoet.token_revocations (subject_kind, subject, revoked_by)
+      select case when i % 2 = 0 then 'jti' else 'hotkey' end, 'bulk-' || i, 'test' from generate_series(1, 20000) i;
+      analyze leadpoet.token_revocations;`)
+    try {
+      const scans = await sql.transaction(async (tx) => {
+        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
+          JSON.stringify({role: 'authenticated', app_role: 'validator', hotkey: alice.address, jti: crypto.randomUUID()}),
+        ])
+        await tx.query('select leadpoet_hooks.pre_request()')
+        await tx.query('reset role')
+        const [row] = await tx.query<{seq_scan: string; idx_scan: string}>(
+          `select seq_scan, idx_scan from pg_catalog.pg_stat_xact_user_tables where relid = 'leadpoet.token_revocations'::regclass`,
+        )
+        return {seq_scan: Number(row!.seq_scan), idx_scan: Number(row!.idx_scan)}
+      })
+      expect(scans).toEqual({seq_scan: 0, idx_scan: 2})
+    } finally {
+      await sql.exec(`delete from leadpoet.token_revocations where subject like 'bulk-%'`)
+    }
+  })
+
+  it("is PostgREST's pre-request function for this database only, and the rollback removes it", async () => {
+    const own = await createTestDatabase('leadpoet_auth_rollback')
+    const session = postgresSession(createPostgresPool(own.url, 2))
+    const setting = () =>
+      session.query<{setconfig: string[]}>(`
+        select s.setconfig from pg_catalog.pg_db_role_setting s
+         where s.setrole = 'authenticator'::regrole and s.setdatabase = (select oid from pg_catalog.pg_database where datname = current_database())`)
+    try {
+      await migrate(session)
+      expect(await setting()).toEqual([{setconfig: ['pgrst.db_pre_request=leadpoet_hooks.pre_request']}])
+      await rollback(session)
+      expect(await setting()).toEqual([])
+      expect(await session.query(`select 1 from pg_catalog.pg_namespace where nspname = 'leadpoet_hooks'`)).toEqual([])
+    } finally {
+      await session.close()
+      await own.drop()
+    }
   })
 })
 
