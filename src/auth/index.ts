@@ -49,10 +49,10 @@ export {
 } from './core.js'
 export {
   authRpcOverStore,
-  type LiftedRevocation,
+  LiftedRevocation,
   liftRevocation,
   parseRevocationTarget,
-  type Revocation,
+  Revocation,
   type RevocationKind,
   type RevocationTarget,
   revokeAccess,

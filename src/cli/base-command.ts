@@ -2,12 +2,21 @@ import {createHash} from 'node:crypto'
 import path from 'node:path'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
+import type {z} from 'zod'
 import {resolveTarget, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {AppRole} from '../identity.js'
 import {acquireLock} from '../lock.js'
 import {loadConfig, type ConfigFile} from './config.js'
-import {openConsensus, resolveIdentity, type ConsensusSession, type WalletChoice} from './session.js'
+import {walletFlags} from './flags.js'
+import {loadWalletHotkey, openConsensus, openSupabase, resolveIdentity, type ConsensusSession, type WalletChoice} from './session.js'
+
+/** What `--json` prints when a command fails. */
+export const ERROR_DOCUMENT = {
+  type: 'object',
+  required: ['error'],
+  properties: {error: {type: 'object', required: ['code', 'message'], properties: {code: {type: 'string'}, message: {type: 'string'}, details: {}}}},
+} as const
 
 /** Where the run lock of `name` (e.g. `pull`) for `scope` (database, identity) lives. */
 export function runLockFile(dataDir: string, name: string, scope: string): string {
@@ -23,12 +32,18 @@ export function runLockFile(dataDir: string, name: string, scope: string): strin
 export abstract class LeadpoetCommand extends Command {
   static override enableJsonFlag = true
 
+  /** The shape of the document `--json` prints on success (`leadpoet schema COMMAND` shows it). */
+  static resultSchema: z.ZodType | undefined
+
   static override baseFlags = {
     db: Flags.string({
       description: 'database: a postgres:// URL, a Supabase project URL, or omitted for the embedded database',
       env: 'LEADPOET_DB',
       helpGroup: 'GLOBAL',
     }),
+    // Who the caller is: on a direct database the hotkey's claims; through Supabase the wallet
+    // renews the access token.
+    ...walletFlags,
   }
 
   protected appConfig: ConfigFile = {}
@@ -45,8 +60,12 @@ export abstract class LeadpoetCommand extends Command {
 
   /** The service as `role`, closed when the command ends. */
   protected async openSession(role: AppRole, flags: {db?: string} & WalletChoice): Promise<ConsensusSession> {
-    const identity = await resolveIdentity(role, flags, this.appConfig, (text) => this.warnLine(text))
-    const session = await openConsensus(this.databaseTarget(flags), identity)
+    const target = this.databaseTarget(flags)
+    const warn = (text: string) => this.warnLine(text)
+    const session =
+      target.kind === 'supabase'
+        ? openSupabase(target, {configDir: this.config.configDir, role, wallet: await loadWalletHotkey(flags, this.appConfig, warn)})
+        : await openConsensus(target, await resolveIdentity(role, flags, this.appConfig, warn))
     this.cleanups.push(() => session.close())
     return session
   }

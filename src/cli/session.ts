@@ -1,4 +1,5 @@
 import {createClient} from '@supabase/supabase-js'
+import {cachedAccessToken, hotkeySigner} from '../auth/index.js'
 import {loadHotkey, type Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
 import {describeTarget, openSqlSession, type DatabaseTarget} from '../db/open.js'
@@ -51,22 +52,10 @@ export interface ConsensusSession {
 }
 
 /**
- * The service for one command run. Direct databases get the caller's claims from `identity`; the
- * embedded database is migrated on first use (it is the tool's own). A Supabase project URL goes
- * through its API with SUPABASE_KEY (the anon key, or the service-role key for the operator) and,
- * when set, the access token in LEADPOET_TOKEN.
+ * The service for one command run on a direct database: the caller's claims come from `identity`;
+ * the embedded database is migrated on first use (it is the tool's own).
  */
-export async function openConsensus(target: DatabaseTarget, identity: Identity): Promise<ConsensusSession> {
-  if (target.kind === 'supabase') {
-    const key = process.env.SUPABASE_KEY
-    if (!key) throw new LeadpoetError('NO_API_KEY', 'set SUPABASE_KEY to the project\'s anon key (or the service-role key for the operator)', EXIT.usage)
-    const token = process.env.LEADPOET_TOKEN
-    const client = createClient(target.url, key, {
-      auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
-      ...(token ? {accessToken: async () => token} : {}),
-    })
-    return {service: new ConsensusService(new SupabaseConsensusStore(client)), identity, database: describeTarget(target), close: async () => {}}
-  }
+export async function openConsensus(target: Exclude<DatabaseTarget, {kind: 'supabase'}>, identity: Identity): Promise<ConsensusSession> {
   const sql = await openSqlSession(target)
   try {
     if (target.kind === 'embedded') await migrate(sql)
@@ -76,4 +65,38 @@ export async function openConsensus(target: DatabaseTarget, identity: Identity):
   }
   const store = new SqlConsensusStore(sql, identity)
   return {service: new ConsensusService(store), identity, database: describeTarget(target), close: () => store.close()}
+}
+
+/**
+ * A Supabase project through its API. SUPABASE_KEY is the project's anon key (or the service-role
+ * key, which acts as the operator); the caller is whoever the access token says: the token from
+ * `leadpoet auth login`, renewed with the wallet when due, else LEADPOET_TOKEN.
+ */
+export function openSupabase(
+  target: Extract<DatabaseTarget, {kind: 'supabase'}>,
+  options: {configDir: string; role: AppRole; wallet?: Hotkey},
+): ConsensusSession {
+  const key = process.env.SUPABASE_KEY
+  if (!key) throw new LeadpoetError('NO_API_KEY', "set SUPABASE_KEY to the project's anon key (or the service-role key for the operator)", EXIT.usage)
+  const {wallet} = options
+  const accessToken = async (): Promise<string | null> =>
+    (await cachedAccessToken({
+      configDir: options.configDir,
+      supabaseUrl: target.url,
+      hotkey: wallet?.address,
+      signer: wallet ? hotkeySigner(wallet) : undefined,
+      apiKey: key,
+    })) ??
+    process.env.LEADPOET_TOKEN ??
+    null
+  const client = createClient(target.url, key, {
+    auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
+    accessToken,
+  })
+  return {
+    service: new ConsensusService(new SupabaseConsensusStore(client)),
+    identity: {hotkey: wallet?.address ?? 'token', role: options.role},
+    database: describeTarget(target),
+    close: async () => {},
+  }
 }

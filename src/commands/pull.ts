@@ -1,19 +1,18 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 import {LeadpoetCommand} from '../cli/base-command.js'
-import {walletFlags} from '../cli/flags.js'
 import {renderTable} from '../cli/table.js'
 import {EXIT} from '../errors.js'
-import {runValidatorBatch, type ValidatorRunResult} from '../service/validator-run.js'
+import {runValidatorBatch, ValidatorRunResult} from '../service/validator-run.js'
 import {createLeadValidator, loadValidationConfig} from '../validation/index.js'
 
 export default class Pull extends LeadpoetCommand {
+  static override resultSchema = ValidatorRunResult
   static override summary = "The validator's main job: pull a batch, check every lead, submit the votes."
   static override description = `Leads the checks cannot decide (a DNS or website check that could not answer) are given back at once so another validator can try, rather than voted on a guess.
 Exit status: 0 done, 5 the queue had nothing for this validator (or another run is in progress), 4 not authorised.`
   static override examples = ['<%= config.bin %> pull --wallet.name validator --wallet.hotkey default', '<%= config.bin %> pull --limit 20 --no-submit']
   static override flags = {
-    ...walletFlags,
     limit: Flags.integer({description: 'prospects to pull', default: 50, min: 1}),
     submit: Flags.boolean({description: 'submit the votes (--no-submit only looks, and gives the leases back)', default: true, allowNo: true}),
     'validation-config': Flags.string({description: 'JSON file of validation settings (checks, weights, lists, timeouts)', env: 'LEADPOET_VALIDATION_CONFIG'}),

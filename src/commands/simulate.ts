@@ -2,11 +2,12 @@ import {Flags} from '@oclif/core'
 import {LeadpoetCommand} from '../cli/base-command.js'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {renderTable} from '../cli/table.js'
-import {DEFAULT_SIMULATION as D, simulate, type SimulationSummary} from '../simulation/simulate.js'
+import {DEFAULT_SIMULATION as D, simulate, SimulationSummary} from '../simulation/simulate.js'
 
 const percent = (x: number) => `${(x * 100).toFixed(2)} %`
 
 export default class Simulate extends LeadpoetCommand {
+  static override resultSchema = SimulationSummary
   static override summary = 'Run a whole subnet on a fresh embedded database and measure how well consensus finds the truth.'
   static override description = `Miners queue prospects whose truth is known; honest (noisy), lazy (always valid), invalid (always invalid) and slow (leases lapse) validators pull and vote concurrently through the real service layer over several epochs; the operator sweeps, closes and clears them.
 Prints consensus accuracy against the truth, false positive/negative rates, eligibility, miner weights, per-epoch stats and timings. The same seed gives the same summary (timings aside). It never touches your database.`

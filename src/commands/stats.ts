@@ -1,16 +1,17 @@
 import {LeadpoetCommand} from '../cli/base-command.js'
 import {epochFlag} from '../cli/flags.js'
 import {renderTable} from '../cli/table.js'
-import type {ConsensusStats} from '../service/results.js'
+import * as R from '../service/results.js'
 
 const percent = (value: number | null) => (value === null ? '' : `${(value * 100).toFixed(1)} %`)
 
 export default class Stats extends LeadpoetCommand {
+  static override resultSchema = R.ConsensusStats
   static override summary = "An epoch's monitoring metrics: time to consensus, agreement, distribution of work, participation."
   static override description = 'False positive and negative rates need ground truth, which the database does not hold: `leadpoet simulate` reports them.'
   static override flags = {...epochFlag}
 
-  async run(): Promise<ConsensusStats> {
+  async run(): Promise<R.ConsensusStats> {
     const {flags} = await this.parse(Stats)
     const {service} = await this.openSession('operator', flags)
     const stats = await service.stats(flags.epoch)

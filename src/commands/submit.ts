@@ -1,24 +1,23 @@
 import {Args} from '@oclif/core'
 import {LeadpoetCommand} from '../cli/base-command.js'
-import {walletFlags} from '../cli/flags.js'
 import {renderTable} from '../cli/table.js'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {Assessment, SubmitResult} from '../service/results.js'
 import {readFile} from 'node:fs/promises'
+import * as R from '../service/results.js'
 
 export default class Submit extends LeadpoetCommand {
+  static override resultSchema = R.SubmitResult
   static override summary = 'Submit assessments produced elsewhere: a JSON Lines file of {prospect_id, is_valid, score, rejection_reasons}.'
   static override description = `The same rules as pull: only prospects you hold a live lease on; an identical resubmit is a no-op.
 Exit status: 0 all recorded (or unchanged), 3 some refused, 2 malformed file (nothing is written).`
   static override args = {file: Args.string({description: 'JSONL file, or - for stdin', required: true})}
-  static override flags = {...walletFlags}
 
-  async run(): Promise<SubmitResult> {
+  async run(): Promise<R.SubmitResult> {
     const {args, flags} = await this.parse(Submit)
     const assessments = parseAssessments(await readInput(args.file))
     const {service} = await this.openSession('validator', flags)
     const {max_batch_size: batch} = await service.settings()
-    const total: SubmitResult = {epoch: 0, results: [], recorded: 0, unchanged: 0, refused: 0, accepted: 0, rejected: 0}
+    const total: R.SubmitResult = {epoch: 0, results: [], recorded: 0, unchanged: 0, refused: 0, accepted: 0, rejected: 0}
     for (let start = 0; start < assessments.length; start += batch) {
       const part = await service.submit(assessments.slice(start, start + batch))
       total.epoch = part.epoch
@@ -44,12 +43,12 @@ async function readInput(file: string): Promise<string> {
 }
 
 /** JSON Lines; a line that is not JSON refuses the whole file (nothing is submitted). */
-function parseAssessments(text: string): Assessment[] {
-  const assessments: Assessment[] = []
+function parseAssessments(text: string): R.Assessment[] {
+  const assessments: R.Assessment[] = []
   for (const [index, line] of text.split(/\r?\n/).entries()) {
     if (!line.trim()) continue
     try {
-      assessments.push(JSON.parse(line) as Assessment)
+      assessments.push(JSON.parse(line) as R.Assessment)
     } catch (error) {
       throw new LeadpoetError('INVALID_FILE', `line ${index + 1} is not JSON: ${(error as Error).message}`, EXIT.usage)
     }

@@ -1,6 +1,7 @@
 import {readdir, readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import path from 'node:path'
+import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {SqlSession} from './session.js'
 
@@ -19,11 +20,8 @@ export interface Migration {
   down?: string
 }
 
-export interface MigrationState {
-  version: string
-  name: string
-  applied: boolean
-}
+export const MigrationState = z.object({version: z.string(), name: z.string(), applied: z.boolean()})
+export type MigrationState = z.infer<typeof MigrationState>
 
 const FILE = /^(\d{14})_(.+)\.sql$/
 const DOWN = /^(\d{14})_(.+)\.down\.sql$/

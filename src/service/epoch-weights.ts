@@ -7,7 +7,8 @@ import {
   type WeightsRunReport,
 } from '../chain/index.js'
 import type {ConsensusService} from './consensus.js'
-import type {MinerWeightsReport} from './results.js'
+import {z} from 'zod'
+import {MinerWeightsReport} from './results.js'
 import {DatabaseCommitStore} from './weight-commits.js'
 
 export interface EpochWeightsResult {
@@ -15,6 +16,32 @@ export interface EpochWeightsResult {
   miner_weights: MinerWeightsReport
   chain: WeightsRunReport
 }
+
+/** The JSON document of an EpochWeightsResult (dates as ISO strings); docs/chain.md describes the report. */
+export const EpochWeightsDocument = z.object({
+  epoch: z.number().int(),
+  miner_weights: MinerWeightsReport,
+  chain: z
+    .object({
+      network: z.object({name: z.string(), endpoint: z.string()}),
+      netuid: z.number().int(),
+      hotkey: z.string(),
+      validatorUid: z.number().int().nullable(),
+      head: z.object({block: z.number().int(), hash: z.string(), seenAt: z.string()}),
+      commitReveal: z.object({enabled: z.boolean(), revealPeriodEpochs: z.number().int()}),
+      dryRun: z.boolean(),
+      weights: z.object({
+        targets: z.array(z.object({uid: z.number().int(), hotkey: z.string().nullable(), share: z.number(), weight: z.number().int()})),
+        dropped: z.array(z.unknown()),
+        fallback: z.unknown().nullable(),
+      }),
+      checks: z.array(z.unknown()),
+      reveals: z.array(z.object({commitId: z.string(), status: z.string()}).loose()),
+      submission: z.object({status: z.enum(['included', 'dry_run', 'blocked', 'skipped']), call: z.object({call: z.string()}).loose().nullable()}).loose(),
+      notes: z.array(z.string()),
+    })
+    .loose(),
+})
 
 /**
  * Sets an epoch's miner weights on chain with the operator's hotkey: the shares come from the

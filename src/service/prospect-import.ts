@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {parse as parseCsv} from 'csv-parse/sync'
+import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {parseLead, type Lead} from '../lead.js'
 import type {ConsensusService} from './consensus.js'
@@ -10,18 +11,20 @@ export interface ProspectRow {
   value: unknown
 }
 
-export interface RefusedRow {
-  line: number
-  issues: {field: string; message: string}[]
-}
+export const RefusedRow = z.object({
+  line: z.number().int(),
+  issues: z.array(z.object({field: z.string(), message: z.string()})),
+})
+export type RefusedRow = z.infer<typeof RefusedRow>
 
-export interface ImportResult {
-  format: 'json' | 'jsonl' | 'csv'
-  rows: number
-  enqueued: number
-  prospect_ids: string[]
-  refused: RefusedRow[]
-}
+export const ImportResult = z.object({
+  format: z.enum(['json', 'jsonl', 'csv']),
+  rows: z.number().int(),
+  enqueued: z.number().int(),
+  prospect_ids: z.array(z.string().uuid()),
+  refused: z.array(RefusedRow),
+})
+export type ImportResult = z.infer<typeof ImportResult>
 
 type Format = ImportResult['format']
 

@@ -1,32 +1,35 @@
 import type {LeadValidator} from '../validation/index.js'
 import type {ConsensusService} from './consensus.js'
-import type {Assessment, SubmitResult} from './results.js'
+import {z} from 'zod'
+import {DECISIONS, type Assessment, type SubmitResult} from './results.js'
 
 /** One pulled prospect, what the checks said, and what became of the vote. */
-export interface ValidatorVerdict {
-  prospect_id: string
-  verdict: 'vote' | 'abstain'
-  is_valid: boolean
-  score: number
-  failed_checks: string[]
-  unknown_checks: string[]
+export const ValidatorVerdict = z.object({
+  prospect_id: z.string().uuid(),
+  verdict: z.enum(['vote', 'abstain']),
+  is_valid: z.boolean(),
+  score: z.number(),
+  failed_checks: z.array(z.string()),
+  unknown_checks: z.array(z.string()),
   /** the vote's outcome (recorded, unchanged, refused...), `released` for an abstention, `not_submitted` with --no-submit */
-  outcome: string
-  decision?: 'accepted' | 'rejected'
-}
+  outcome: z.string(),
+  decision: z.enum(DECISIONS).optional(),
+})
+export type ValidatorVerdict = z.infer<typeof ValidatorVerdict>
 
-export interface ValidatorRunResult {
-  pulled: number
-  voted: number
-  abstained: number
-  released: number
-  recorded: number
-  refused: number
-  accepted: number
-  rejected: number
-  lease_expires_at: string | null
-  verdicts: ValidatorVerdict[]
-}
+export const ValidatorRunResult = z.object({
+  pulled: z.number().int(),
+  voted: z.number().int(),
+  abstained: z.number().int(),
+  released: z.number().int(),
+  recorded: z.number().int(),
+  refused: z.number().int(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  lease_expires_at: z.string().nullable(),
+  verdicts: z.array(ValidatorVerdict),
+})
+export type ValidatorRunResult = z.infer<typeof ValidatorRunResult>
 
 /**
  * The validator's main job: pull a batch, check every lead, vote where the checks reached a verdict,

@@ -6,7 +6,8 @@ import {migrate} from '../db/migrations.js'
 import {pgliteSession, type SqlSession} from '../db/session.js'
 import type {Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
-import type {Assessment, ConsensusStats, EpochClosure, SubmitResult} from '../service/results.js'
+import {z} from 'zod'
+import {ConsensusStats, EpochClosure, type Assessment, type SubmitResult} from '../service/results.js'
 import {SqlConsensusStore} from '../store/sql-store.js'
 import {stableUnit} from './drain.js'
 
@@ -47,35 +48,46 @@ export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'onProgress'> = {
   batch: 50,
 }
 
-export interface SimulationSummary {
-  seed: number
-  population: {miners: number; validators: Record<ValidatorKind, number>; noise: number; valid_rate: number}
-  prospects: number
-  decided: number
-  accepted: number
-  rejected: number
-  undecided: number
+const ratio = z.number().min(0).max(1)
+const count = z.number().int().nonnegative()
+
+export const SimulationSummary = z.object({
+  seed: z.number().int(),
+  population: z.object({
+    miners: count,
+    validators: z.object({honest: count, lazy: count, invalid: count, slow: count}),
+    noise: ratio,
+    valid_rate: ratio,
+  }),
+  prospects: count,
+  decided: count,
+  accepted: count,
+  rejected: count,
+  undecided: count,
   /** decisions that matched the truth */
-  accuracy: number
+  accuracy: ratio,
   /** accepted though invalid, over the invalid ones decided */
-  false_positive_rate: number
+  false_positive_rate: ratio,
   /** rejected though valid, over the valid ones decided */
-  false_negative_rate: number
-  votes: number
-  refused_votes: number
-  lapsed_leases: number
-  epochs: {
-    epoch: number
-    decided: number
-    accepted: number
-    eligible_validators: string[]
-    ineligible_validators: string[]
-    eligibility: EpochClosure['eligibility']
-    weights: EpochClosure['weights']
-    stats: Omit<ConsensusStats['decisions'], 'seconds_to_consensus_avg' | 'seconds_to_consensus_p95'>
-  }[]
-  timings: {seconds: number; votes_per_second: number; peak_rss_mib: number}
-}
+  false_negative_rate: ratio,
+  votes: count,
+  refused_votes: count,
+  lapsed_leases: count,
+  epochs: z.array(
+    z.object({
+      epoch: count,
+      decided: count,
+      accepted: count,
+      eligible_validators: z.array(z.string()),
+      ineligible_validators: z.array(z.string()),
+      eligibility: EpochClosure.shape.eligibility,
+      weights: EpochClosure.shape.weights,
+      stats: ConsensusStats.shape.decisions.omit({seconds_to_consensus_avg: true, seconds_to_consensus_p95: true}),
+    }),
+  ),
+  timings: z.object({seconds: z.number(), votes_per_second: z.number(), peak_rss_mib: z.number()}),
+})
+export type SimulationSummary = z.infer<typeof SimulationSummary>
 
 interface SimValidator {
   kind: ValidatorKind

@@ -24,6 +24,9 @@ export const RPC_FUNCTIONS = [
   'weight_commit_in_epoch',
   'save_weight_commit',
   'update_weight_commit',
+  'auth_claim_nonce',
+  'auth_revoke',
+  'auth_lift_revocation',
 ] as const
 export type RpcFunction = (typeof RPC_FUNCTIONS)[number]
 

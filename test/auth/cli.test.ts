@@ -1,6 +1,6 @@
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
-import {jwtVerify} from 'jose'
+import {jwtVerify, SignJWT} from 'jose'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {
   authRpcOverStore,
@@ -16,6 +16,7 @@ import {
 } from '../../src/auth/index.js'
 import {SqlConsensusStore} from '../../src/store/sql-store.js'
 import {runCli} from '../support/cli.js'
+import {startGateway} from '../support/gateway.js'
 import {databaseUrl} from '../support/postgres.js'
 import {JWT_SECRET} from '../support/postgrest.js'
 import {createWorld, operatorIdentity, type World} from '../support/world.js'
@@ -132,6 +133,39 @@ describe('leadpoet auth', () => {
       const [token] = await readTokenCache(path.dirname(cache))
       const clock = await apiClient(world.postgrest!.url, token!.access_token).rpc('consensus_clock')
       expect(clock.error).toBeNull()
+    })
+
+    it('then every command reaches the project through its API with the cached token, as the wallet hotkey', async () => {
+      // A project origin: the issuer and PostgREST behind one gateway, as Supabase serves them.
+      const issuerHandler = issuerRequestHandler(
+        createTokenIssuer({
+          signingKey: {alg: 'HS256', secret: JWT_SECRET},
+          roles: fileRoleResolver(metagraphFile),
+          nonces: rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(world.sql, operatorIdentity, false))),
+        }),
+      )
+      const gateway = await startGateway({postgrestUrl: world.postgrest!.url, functions: {'leadpoet-auth': issuerHandler}})
+      try {
+        const anonKey = await new SignJWT({role: 'anon'}).setProtectedHeader({alg: 'HS256'}).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))
+        const projectEnv = {...env, SUPABASE_KEY: anonKey, LEADPOET_TOKEN: ''}
+        const walletFlags = ['--wallet.name', 'validator', '--wallet.hotkey', 'default', '--wallet.path', path.join(files.dir, 'wallets')]
+        const {prospect_ids} = await (await world.as({hotkey: 'miner-gw', role: 'miner'})).enqueue([{email: 'gw@example.com'}])
+
+        expect((await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)).code).toBe(0)
+        // The lead lacks its required fields: the validator votes it invalid, as its wallet hotkey.
+        const pulled = await runCli(['pull', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)
+        expect(pulled.code, pulled.stderr).toBe(0)
+        expect(pulled.json()).toMatchObject({pulled: 1, voted: 1, recorded: 1, verdicts: [{is_valid: false, failed_checks: ['required']}]})
+        const votes = await world.sql.query<{validator_hotkey: string; is_valid: boolean}>('select validator_hotkey, is_valid from public.validation_tracking where prospect_id = $1', [prospect_ids[0]])
+        expect(votes).toEqual([{validator_hotkey: walletAddress, is_valid: false}])
+
+        // The token's role is the only role: a validator token cannot sweep.
+        const sweep = await runCli(['consensus', 'sweep', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)
+        expect(sweep.code).toBe(4)
+        expect(sweep.json().error.code).toBe('FORBIDDEN')
+      } finally {
+        await gateway.close()
+      }
     })
 
     it('needs a Supabase project URL and a wallet (exit 2)', async () => {

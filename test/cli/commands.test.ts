@@ -4,7 +4,20 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runLockFile} from '../../src/cli/base-command.js'
 import {describeTarget, resolveTarget} from '../../src/db/open.js'
-import {runCli} from '../support/cli.js'
+import type {LeadpoetCommand} from '../../src/cli/base-command.js'
+import ConsensusShow from '../../src/commands/consensus/show.js'
+import ConsensusSweep from '../../src/commands/consensus/sweep.js'
+import EpochClear from '../../src/commands/epoch/clear.js'
+import EpochClock from '../../src/commands/epoch/clock.js'
+import EpochClose from '../../src/commands/epoch/close.js'
+import EpochEligibility from '../../src/commands/epoch/eligibility.js'
+import ProspectsAdd from '../../src/commands/prospects/add.js'
+import ProspectsList from '../../src/commands/prospects/list.js'
+import Pull from '../../src/commands/pull.js'
+import Simulate from '../../src/commands/simulate.js'
+import Stats from '../../src/commands/stats.js'
+import Submit from '../../src/commands/submit.js'
+import {runCli, type CliRun} from '../support/cli.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 import {makeNetworkLead} from '../validation/support/leads.js'
 import {startDnsServer, type LoopbackDns} from '../validation/support/dns-server.js'
@@ -37,6 +50,11 @@ afterAll(async () => {
   await web?.close()
   await rm(home, {recursive: true, force: true})
 })
+
+/** The command's --json document, checked against the schema it declares. */
+function documentOf(command: typeof LeadpoetCommand, run: CliRun) {
+  return command.resultSchema!.parse(run.json()) as any
+}
 
 const people = [
   ['maria', 'gonzalez'],
@@ -77,7 +95,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
     await writeFile(file, lines.join('\n'))
     const run = await cli(['prospects', 'add', file, '--hotkey', '5Miner1', '--json'])
     expect(run.code).toBe(3)
-    const result = run.json()
+    const result = documentOf(ProspectsAdd, run)
     expect(result).toMatchObject({format: 'jsonl', rows: 5, enqueued: 3})
     expect(result.refused.map((r: {line: number}) => r.line)).toEqual([4, 5])
     expect(result.refused[0].issues).toContainEqual({field: 'email', message: 'is required'})
@@ -88,7 +106,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
     for (const n of [1, 2, 3]) {
       const run = await cli(['pull', ...asValidator(n), '--json'])
       expect(run.code, run.stderr).toBe(0)
-      const result = run.json()
+      const result = documentOf(Pull, run)
       expect(result).toMatchObject({pulled: 3, voted: 3, abstained: 0, recorded: 3})
       expect(result.verdicts.every((v: {is_valid: boolean; failed_checks: string[]}) => v.is_valid && v.failed_checks.length === 0)).toBe(true)
       if (n === 3) expect(result.accepted).toBe(3)
@@ -112,11 +130,11 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
 
   it('consensus show and sweep report the decision and what waits', async () => {
     const shown = await cli(['consensus', 'show', prospectIds[0]!, '--json'])
-    expect(shown.json()).toMatchObject({consensus_status: 'accepted', decision_reason: 'majority_valid', votes_visible: true})
+    expect(documentOf(ConsensusShow, shown)).toMatchObject({consensus_status: 'accepted', decision_reason: 'majority_valid', votes_visible: true})
     expect(shown.json().votes).toHaveLength(3)
     const sweep = await cli(['consensus', 'sweep', '--json'])
     expect(sweep.code).toBe(0)
-    expect(sweep.json()).toMatchObject({decided: 0, pending: {total: 0}})
+    expect(documentOf(ConsensusSweep, sweep)).toMatchObject({decided: 0, pending: {total: 0}})
   })
 
   it('submit: refuses what the validator does not hold (exit 3) and malformed files (exit 2)', async () => {
@@ -124,7 +142,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
     await writeFile(file, `${JSON.stringify({prospect_id: prospectIds[0], is_valid: true, score: 0.9})}\n`)
     const refused = await cli(['submit', file, '--hotkey', '5Validator9', '--json'])
     expect(refused.code).toBe(3)
-    expect(refused.json().results[0]).toMatchObject({outcome: 'not_pulled'})
+    expect(documentOf(Submit, refused).results[0]).toMatchObject({outcome: 'not_pulled'})
     await writeFile(file, '{"prospect_id": oops}\n')
     const malformed = await cli(['submit', file, '--hotkey', '5Validator9', '--json'])
     expect(malformed.code).toBe(2)
@@ -137,21 +155,21 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
 
   it('epoch: the clock moves, eligibility and stats report, close snapshots once, clear keeps recent epochs', async () => {
     const stats = await cli(['stats', '--epoch', '0', '--json'])
-    expect(stats.json().decisions).toMatchObject({decided: 3, accepted: 3})
+    expect(documentOf(Stats, stats).decisions).toMatchObject({decided: 3, accepted: 3})
     const eligibility = await cli(['epoch', 'eligibility', '--epoch', '0', '--json'])
-    expect(eligibility.json().validators).toHaveLength(3)
+    expect(documentOf(EpochEligibility, eligibility).validators).toHaveLength(3)
     expect(eligibility.json().validators.every((v: {eligible: boolean}) => v.eligible)).toBe(true)
 
     expect((await cli(['epoch', 'close', '--epoch', '0', '--json'])).json().error.code).toBe('EPOCH_NOT_OVER')
     const clock = await cli(['epoch', 'clock', '--block', '1080', '--json'])
-    expect(clock.json()).toMatchObject({block: 1080, epoch: 3})
+    expect(documentOf(EpochClock, clock)).toMatchObject({block: 1080, epoch: 3})
     const closed = await cli(['epoch', 'close', '--epoch', '0', '--json'])
-    expect(closed.json()).toMatchObject({epoch: 0, already_closed: false, accepted_leads: 3, weights: [{miner_hotkey: '5Miner1', share: 1}]})
+    expect(documentOf(EpochClose, closed)).toMatchObject({epoch: 0, already_closed: false, accepted_leads: 3, weights: [{miner_hotkey: '5Miner1', share: 1}]})
     expect((await cli(['epoch', 'close', '--epoch', '0', '--json'])).json()).toMatchObject({already_closed: true})
     const cleared = await cli(['epoch', 'clear', '--json'])
-    expect(cleared.json()).toMatchObject({current_epoch: 3, cleared_epochs: [0], deleted_votes: 9})
+    expect(documentOf(EpochClear, cleared)).toMatchObject({current_epoch: 3, cleared_epochs: [0], deleted_votes: 9})
     const listed = await cli(['prospects', 'list', '--status', 'accepted', '--json'])
-    expect(listed.json().prospects).toHaveLength(3)
+    expect(documentOf(ProspectsList, listed).prospects).toHaveLength(3)
   })
 })
 
@@ -163,7 +181,7 @@ describe('leadpoet simulate', () => {
     expect(first.code, first.stderr).toBe(0)
     const strip = (summary: Record<string, unknown>) => ({...summary, timings: undefined})
     expect(strip(first.json())).toEqual(strip(second.json()))
-    const summary = first.json()
+    const summary = documentOf(Simulate, first)
     expect(summary).toMatchObject({prospects: 240, decided: 240, undecided: 0})
     expect(summary.accuracy).toBeGreaterThan(0.8)
     expect(summary.lapsed_leases).toBeGreaterThan(0) // the slow validator's leases lapsed and were reopened

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {OfflineChainProvider} from '../../src/chain/index.js'
 import {devPair, offlineChain, writeSubnet} from '../chain/helpers.js'
+import EpochWeights from '../../src/commands/epoch/weights.js'
 import {runCli} from '../support/cli.js'
 import {startSubtensorNode, type SubtensorNode} from '../support/subtensor-node.js'
 import {createWorld, type World} from '../support/world.js'
@@ -59,7 +60,7 @@ describe('leadpoet epoch weights against a subtensor node', () => {
   it('--dry-run shows the exact set_weights call, sends nothing, and records the chain head', async () => {
     const run = await runCli([...args, '--dry-run'], {XDG_DATA_HOME: path.join(home, 'data')})
     expect(run.code, run.stderr).toBe(0)
-    const result = run.json()
+    const result = EpochWeights.resultSchema!.parse(run.json()) as any
     expect(result.miner_weights).toMatchObject({accepted_leads: 3})
     expect(result.chain.submission).toMatchObject({
       status: 'dry_run',

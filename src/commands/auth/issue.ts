@@ -16,8 +16,25 @@ import {LeadpoetCommand} from '../../cli/base-command.js'
 import {chainChoice} from '../../cli/chain.js'
 import {chainFlags} from '../../cli/flags.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
+import {z} from 'zod'
+
+/** The record `--json` prints: the token and its claims. */
+export const IssuedTokenDocument = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('bearer'),
+    jti: z.string(),
+    hotkey: z.string(),
+    app_role: z.enum(AUTH_ROLES),
+    uid: z.number().int().nullable(),
+    issued_at: z.string(),
+    expires_at: z.string(),
+    expires_in: z.number().int(),
+  })
+  .loose()
 
 export default class AuthIssue extends LeadpoetCommand {
+  static override resultSchema = IssuedTokenDocument
   static override summary = 'Mint an access token yourself (operator): from a signed challenge, or for a hotkey and role.'
   static override description = `The signing key comes from the environment, never from a flag: LEADPOET_JWT_SIGNING_KEY (an ES256 private JWK) or LEADPOET_JWT_SECRET (the project's JWT secret, HS256).
 With --challenge and --signature it applies the issuer's checks (signature, clock, one use per nonce, role on the metagraph: --metagraph FILE, else the chain); the nonce is recorded in --db. With --hotkey and --role it mints without checks, for the operator's own use.

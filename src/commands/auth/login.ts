@@ -1,30 +1,29 @@
 import {Flags} from '@oclif/core'
+import {z} from 'zod'
 import {hotkeySigner, login, tokenCachePath, toAuthLeadpoetError} from '../../auth/index.js'
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import {walletFlags} from '../../cli/flags.js'
 import {loadWalletHotkey} from '../../cli/session.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
 
-export interface AuthLoginResult {
-  hotkey: string
-  app_role: string
-  uid: number | null
-  jti: string
-  issued_at: string
-  expires_at: string
-  supabase_url: string
-  cache: string
-}
+export const AuthLoginResult = z.object({
+  hotkey: z.string(),
+  app_role: z.string(),
+  uid: z.number().int().nullable(),
+  jti: z.string(),
+  issued_at: z.string(),
+  expires_at: z.string(),
+  supabase_url: z.string(),
+  cache: z.string(),
+})
+export type AuthLoginResult = z.infer<typeof AuthLoginResult>
 
 export default class AuthLogin extends LeadpoetCommand {
+  static override resultSchema = AuthLoginResult
   static override summary = "Prove your hotkey to the project's token issuer and keep the short-lived token it gives."
   static override description = `Signs a one-time challenge with the wallet's hotkey; the issuer checks it and the hotkey's role on the metagraph (validator: validator permit; miner: registered) and returns a token for that role only. The token is cached (mode 0600) in the config directory and renewed before it expires by commands that have the wallet at hand.
 Exit status: 0 logged in, 4 refused (bad signature, replayed challenge, not registered, revoked), 2 bad usage.`
   static override examples = ['<%= config.bin %> auth login --db https://PROJECT.supabase.co --wallet.name validator --wallet.hotkey default']
   static override flags = {
-    'wallet.name': walletFlags['wallet.name'],
-    'wallet.hotkey': walletFlags['wallet.hotkey'],
-    'wallet.path': walletFlags['wallet.path'],
     issuer: Flags.string({description: "the issuer's URL [default: the project's leadpoet-auth Edge Function]", env: 'LEADPOET_ISSUER_URL'}),
   }
 

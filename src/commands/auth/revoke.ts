@@ -1,8 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import {authRpcOverStore, liftRevocation, parseRevocationTarget, revokeAccess, type LiftedRevocation, type Revocation} from '../../auth/index.js'
+import {z} from 'zod'
+import {authRpcOverStore, liftRevocation, LiftedRevocation, parseRevocationTarget, revokeAccess, Revocation} from '../../auth/index.js'
 import {LeadpoetCommand} from '../../cli/base-command.js'
 
 export default class AuthRevoke extends LeadpoetCommand {
+  static override resultSchema = z.union([Revocation, LiftedRevocation])
   static override summary = 'Revoke one token (by its jti) or every token of a hotkey, effective on the next request.'
   static override description = `The API checks revocations on every request (PostgREST's pre-request function), so a revoked token stops working at once. A revoked hotkey also cannot log in again until the revocation is lifted (--lift). Operator only: a Supabase project URL needs the service-role key in SUPABASE_KEY.`
   static override examples = [

@@ -1,13 +1,14 @@
 import {Args} from '@oclif/core'
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../cli/table.js'
-import type {ProspectConsensus} from '../../service/results.js'
+import * as R from '../../service/results.js'
 
 export default class ConsensusShow extends LeadpoetCommand {
+  static override resultSchema = R.ProspectConsensus
   static override summary = "One prospect's consensus: status, decision and votes (votes only once decided, except to the operator)."
   static override args = {prospect: Args.string({description: 'prospect id', required: true})}
 
-  async run(): Promise<ProspectConsensus> {
+  async run(): Promise<R.ProspectConsensus> {
     const {args, flags} = await this.parse(ConsensusShow)
     const {service} = await this.openSession('operator', flags)
     const shown = await service.prospect(args.prospect)

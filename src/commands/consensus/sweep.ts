@@ -1,11 +1,12 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../cli/table.js'
-import type {SweepResult} from '../../service/results.js'
+import * as R from '../../service/results.js'
 
 export default class ConsensusSweep extends LeadpoetCommand {
+  static override resultSchema = R.SweepResult
   static override summary = 'Reopen lapsed leases, decide anything left with a full quorum, report what waits (operator; run every minute).'
 
-  async run(): Promise<SweepResult> {
+  async run(): Promise<R.SweepResult> {
     const {flags} = await this.parse(ConsensusSweep)
     const session = await this.openSession('operator', flags)
     await this.holdRunLock('consensus-sweep', session.database)

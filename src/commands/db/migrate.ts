@@ -1,14 +1,13 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import {migrate, migrationStatus, type MigrationState} from '../../db/migrations.js'
+import {MigrationState, migrate, migrationStatus} from '../../db/migrations.js'
 import {describeTarget, openSqlSession} from '../../db/open.js'
+import {z} from 'zod'
 
-export interface DbMigrateResult {
-  database: string
-  applied: string[]
-  migrations: MigrationState[]
-}
+export const DbMigrateResult = z.object({database: z.string(), applied: z.array(z.string()), migrations: z.array(MigrationState)})
+export type DbMigrateResult = z.infer<typeof DbMigrateResult>
 
 export default class DbMigrate extends LeadpoetCommand {
+  static override resultSchema = DbMigrateResult
   static override summary = 'Apply the consensus migrations to the selected database.'
   static override description =
     'Applies supabase/migrations in order, each in one transaction, and records them where `supabase db push` does, so either tool can be used.'

@@ -4,13 +4,13 @@ import {LeadpoetCommand} from '../../cli/base-command.js'
 import {rollback} from '../../db/migrations.js'
 import {describeTarget, openSqlSession} from '../../db/open.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
+import {z} from 'zod'
 
-export interface DbRollbackResult {
-  database: string
-  rolled_back: string[]
-}
+export const DbRollbackResult = z.object({database: z.string(), rolled_back: z.array(z.string())})
+export type DbRollbackResult = z.infer<typeof DbRollbackResult>
 
 export default class DbRollback extends LeadpoetCommand {
+  static override resultSchema = DbRollbackResult
   static override summary = 'Undo the consensus migrations: drops every consensus table, column and function; leads rows stay.'
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required without a terminal)'}),

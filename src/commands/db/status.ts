@@ -1,14 +1,14 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../cli/table.js'
-import {migrationStatus, type MigrationState} from '../../db/migrations.js'
+import {MigrationState, migrationStatus} from '../../db/migrations.js'
 import {describeTarget, openSqlSession} from '../../db/open.js'
+import {z} from 'zod'
 
-export interface DbStatusResult {
-  database: string
-  migrations: MigrationState[]
-}
+export const DbStatusResult = z.object({database: z.string(), migrations: z.array(MigrationState)})
+export type DbStatusResult = z.infer<typeof DbStatusResult>
 
 export default class DbStatus extends LeadpoetCommand {
+  static override resultSchema = DbStatusResult
   static override summary = 'Show which migrations the selected database has.'
 
   async run(): Promise<DbStatusResult> {

@@ -1,11 +1,12 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import type {ClearResult} from '../../service/results.js'
+import * as R from '../../service/results.js'
 
 export default class EpochClear extends LeadpoetCommand {
+  static override resultSchema = R.ClearResult
   static override summary = 'Delete the votes of closed epochs older than the previous one (the seed\'s clear_old_validation_tracking).'
   static override description = 'An epoch that is not closed keeps its votes, however old; they are listed so the operator can close it.'
 
-  async run(): Promise<ClearResult> {
+  async run(): Promise<R.ClearResult> {
     const {flags} = await this.parse(EpochClear)
     const session = await this.openSession('operator', flags)
     await this.holdRunLock('epoch-clear', session.database)

@@ -2,9 +2,10 @@ import {Flags} from '@oclif/core'
 import {chainChoice, withChainAnchored} from '../../cli/chain.js'
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {chainFlags} from '../../cli/flags.js'
-import type {ChainClock} from '../../service/results.js'
+import * as R from '../../service/results.js'
 
 export default class EpochClock extends LeadpoetCommand {
+  static override resultSchema = R.ChainClock
   static override summary = "The database's chain clock: current block and epoch, and when the next epoch starts."
   static override description = `Epochs (block / 360) and leases are counted on a chain anchor: a block number and when it was seen, moving on at 12 s a block between refreshes.
 --refresh reads the chain head and records it; --block records a block number you give (seen now).`
@@ -14,7 +15,7 @@ export default class EpochClock extends LeadpoetCommand {
     block: Flags.integer({description: 'record this block number as seen now', min: 0, exclusive: ['refresh']}),
   }
 
-  async run(): Promise<ChainClock> {
+  async run(): Promise<R.ChainClock> {
     const {flags} = await this.parse(EpochClock)
     const {service} = await this.openSession('operator', flags)
     if (flags.refresh) {

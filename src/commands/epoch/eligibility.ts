@@ -1,13 +1,14 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {epochFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
-import type {EligibilityReport} from '../../service/results.js'
+import * as R from '../../service/results.js'
 
 export default class EpochEligibility extends LeadpoetCommand {
+  static override resultSchema = R.EligibilityReport
   static override summary = "Each validator's agreement with the decisions of an epoch, and whether it is eligible (operator)."
   static override flags = {...epochFlag}
 
-  async run(): Promise<EligibilityReport> {
+  async run(): Promise<R.EligibilityReport> {
     const {flags} = await this.parse(EpochEligibility)
     const {service} = await this.openSession('operator', flags)
     const report = await service.eligibility(flags.epoch)

@@ -1,20 +1,20 @@
 import {Flags} from '@oclif/core'
 import {chainChoice, parseFallback, withChainAnchored} from '../../cli/chain.js'
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import {chainFlags, epochFlag, walletFlags} from '../../cli/flags.js'
+import {chainFlags, epochFlag} from '../../cli/flags.js'
 import {loadWalletHotkey} from '../../cli/session.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {setEpochWeights, type EpochWeightsResult} from '../../service/epoch-weights.js'
+import {EpochWeightsDocument, setEpochWeights, type EpochWeightsResult} from '../../service/epoch-weights.js'
 
 export default class EpochWeights extends LeadpoetCommand {
+  static override resultSchema = EpochWeightsDocument
   static override summary = "Set an epoch's miner weights on chain with the operator's hotkey (commit-reveal when the subnet has it)."
   static override description = `Shares of accepted leads become u16 weights on the miners' uids (miners no longer registered are dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are committed; running it twice in an epoch commits once.
 --dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends nothing.`
   static override examples = ['<%= config.bin %> epoch weights --dry-run --wallet.name owner --wallet.hotkey default', '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json']
   static override flags = {
     ...epochFlag,
-    ...walletFlags,
     ...chainFlags,
     'dry-run': Flags.boolean({description: 'show what would be sent; send nothing'}),
     'version-key': Flags.integer({description: "weights version key [default: the subnet's WeightsVersionKey]", min: 0}),

@@ -1,17 +1,16 @@
 import {Args} from '@oclif/core'
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import {walletFlags} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {importProspects, readProspectFile, type ImportResult} from '../../service/prospect-import.js'
+import {ImportResult, importProspects, readProspectFile} from '../../service/prospect-import.js'
 
 export default class ProspectsAdd extends LeadpoetCommand {
+  static override resultSchema = ImportResult
   static override summary = 'Queue prospects from a JSON array, JSON Lines or CSV file (`-` for stdin), as a miner.'
   static override description = `Every row is checked against the lead schema; good rows are queued under the caller's hotkey, bad rows are reported with their line and reason.
 Exit status: 0 all queued, 3 some rows refused, 2 every row refused or the file is unusable.`
   static override examples = ['<%= config.bin %> prospects add leads.csv --wallet.name miner --wallet.hotkey default', 'cat leads.jsonl | <%= config.bin %> prospects add - --hotkey 5F... --json']
   static override args = {file: Args.string({description: 'JSON, JSONL or CSV file, or - for stdin', required: true})}
-  static override flags = {...walletFlags}
 
   async run(): Promise<ImportResult> {
     const {args, flags} = await this.parse(ProspectsAdd)

@@ -2,8 +2,10 @@ import {Flags} from '@oclif/core'
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../cli/table.js'
 import {CONSENSUS_STATUSES, type ProspectListing} from '../../service/results.js'
+import * as R from '../../service/results.js'
 
 export default class ProspectsList extends LeadpoetCommand {
+  static override resultSchema = R.ProspectListing
   static override summary = 'List queued prospects, newest first (operator).'
   static override flags = {
     status: Flags.string({description: 'only this consensus status', options: [...CONSENSUS_STATUSES]}),
