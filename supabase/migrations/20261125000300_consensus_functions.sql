@@ -42,6 +42,40 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
+-- Input checks shared by the batch functions
+
+-- A batch is a JSON array within the batch cap; `p_what` names its items in the messages.
+create function leadpoet.require_batch(p_items jsonb, p_what text, p_allow_empty boolean default false)
+returns void
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_max integer := (select s.max_batch_size from leadpoet.settings s);
+begin
+  if p_items is null or jsonb_typeof(p_items) <> 'array' then
+    raise exception using errcode = 'LP400', message = format('%s must be a JSON array', p_what);
+  end if;
+  if jsonb_array_length(p_items) = 0 and not p_allow_empty then
+    raise exception using errcode = 'LP400', message = format('empty batch: no %s', p_what);
+  end if;
+  if jsonb_array_length(p_items) > v_max then
+    raise exception using errcode = 'LP413',
+      message = format('batch of %s %s is over the cap of %s', jsonb_array_length(p_items), p_what, v_max);
+  end if;
+end
+$$;
+
+create function leadpoet.is_uuid(p_value jsonb)
+returns boolean
+language sql immutable
+set search_path = ''
+as $$
+  select jsonb_typeof(p_value) = 'string'
+         and (p_value #>> '{}') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+$$;
+
+-- ---------------------------------------------------------------------------------------------
 -- The chain clock
 
 create function leadpoet.current_block()
@@ -219,20 +253,10 @@ set search_path = ''
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['miner']);
-  v_max integer := (select s.max_batch_size from leadpoet.settings s);
   v_bad record;
   v_ids jsonb;
 begin
-  if p_prospects is null or jsonb_typeof(p_prospects) <> 'array' then
-    raise exception using errcode = 'LP400', message = 'prospects must be a JSON array of objects';
-  end if;
-  if jsonb_array_length(p_prospects) = 0 then
-    raise exception using errcode = 'LP400', message = 'empty batch: no prospects to enqueue';
-  end if;
-  if jsonb_array_length(p_prospects) > v_max then
-    raise exception using errcode = 'LP413',
-      message = format('batch of %s prospects is over the cap of %s', jsonb_array_length(p_prospects), v_max);
-  end if;
+  perform leadpoet.require_batch(p_prospects, 'prospects');
   select a.i, jsonb_typeof(a.e) as kind, octet_length(a.e::text) as size into v_bad
     from jsonb_array_elements(p_prospects) with ordinality a (e, i)
    where jsonb_typeof(a.e) <> 'object' or octet_length(a.e::text) > 65536
@@ -456,9 +480,7 @@ as $$
                   where k not in ('prospect_id', 'is_valid', 'score', 'rejection_reasons'))
       then 'unknown field ' || (select min(k) from jsonb_object_keys(p_item) k
                                  where k not in ('prospect_id', 'is_valid', 'score', 'rejection_reasons'))
-    when jsonb_typeof(p_item -> 'prospect_id') is distinct from 'string'
-      or (p_item ->> 'prospect_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-      then 'prospect_id must be a UUID'
+    when not coalesce(leadpoet.is_uuid(p_item -> 'prospect_id'), false) then 'prospect_id must be a UUID'
     when jsonb_typeof(p_item -> 'is_valid') is distinct from 'boolean' then 'is_valid must be true or false'
     when jsonb_typeof(p_item -> 'score') is distinct from 'number' then 'score must be a number'
     when (p_item -> 'score')::numeric not between 0 and 1 then 'score must be between 0 and 1'
@@ -491,7 +513,6 @@ set jit = off
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
-  v_max integer := (select s.max_batch_size from leadpoet.settings s);
   v_bad record;
   v_ids uuid[];
   v_unknown text;
@@ -501,17 +522,7 @@ declare
   v_recorded uuid[];
   v_decisions jsonb;
 begin
-  if p_assessments is null or jsonb_typeof(p_assessments) <> 'array' then
-    raise exception using errcode = 'LP400',
-      message = 'assessments must be a JSON array of {prospect_id, is_valid, score, rejection_reasons}';
-  end if;
-  if jsonb_array_length(p_assessments) = 0 then
-    raise exception using errcode = 'LP400', message = 'empty batch: no assessments to submit';
-  end if;
-  if jsonb_array_length(p_assessments) > v_max then
-    raise exception using errcode = 'LP413',
-      message = format('batch of %s assessments is over the cap of %s', jsonb_array_length(p_assessments), v_max);
-  end if;
+  perform leadpoet.require_batch(p_assessments, 'assessments');
   select a.i, p.problem into v_bad
     from jsonb_array_elements(p_assessments) with ordinality a (e, i)
    cross join lateral (select leadpoet.assessment_problem(a.e) as problem) p
@@ -928,20 +939,11 @@ set search_path = ''
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
-  v_max integer := (select s.max_batch_size from leadpoet.settings s);
   v_ids uuid[];
   v_released uuid[];
 begin
-  if p_prospect_ids is null or jsonb_typeof(p_prospect_ids) <> 'array' or jsonb_array_length(p_prospect_ids) = 0 then
-    raise exception using errcode = 'LP400', message = 'prospect ids must be a non-empty JSON array of UUIDs';
-  end if;
-  if jsonb_array_length(p_prospect_ids) > v_max then
-    raise exception using errcode = 'LP413',
-      message = format('batch of %s ids is over the cap of %s', jsonb_array_length(p_prospect_ids), v_max);
-  end if;
-  if exists (select 1 from jsonb_array_elements(p_prospect_ids) e
-              where jsonb_typeof(e) <> 'string'
-                 or (e #>> '{}') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') then
+  perform leadpoet.require_batch(p_prospect_ids, 'prospect ids');
+  if exists (select 1 from jsonb_array_elements(p_prospect_ids) e where not leadpoet.is_uuid(e)) then
     raise exception using errcode = 'LP400', message = 'prospect ids must be UUIDs';
   end if;
   v_ids := array(select distinct (e #>> '{}')::uuid from jsonb_array_elements(p_prospect_ids) e);
@@ -977,17 +979,11 @@ returns jsonb
 language plpgsql stable security definer
 set search_path = ''
 as $$
-declare
-  v_max integer := (select s.max_batch_size from leadpoet.settings s);
 begin
   perform leadpoet.require_caller(array['validator', 'operator']);
-  if p_emails is null or jsonb_typeof(p_emails) <> 'array'
-     or exists (select 1 from jsonb_array_elements(p_emails) e where jsonb_typeof(e) <> 'string') then
-    raise exception using errcode = 'LP400', message = 'emails must be a JSON array of strings';
-  end if;
-  if jsonb_array_length(p_emails) > v_max then
-    raise exception using errcode = 'LP413',
-      message = format('%s emails is over the cap of %s', jsonb_array_length(p_emails), v_max);
+  perform leadpoet.require_batch(p_emails, 'emails', p_allow_empty => true);
+  if exists (select 1 from jsonb_array_elements(p_emails) e where jsonb_typeof(e) <> 'string') then
+    raise exception using errcode = 'LP400', message = 'emails must be strings';
   end if;
   return coalesce((select jsonb_agg(distinct lower(l.email))
                      from public.leads l
