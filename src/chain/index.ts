@@ -15,6 +15,7 @@ export {
   loadHotkey,
   type LoadHotkeyOptions,
   resolveWalletPath,
+  signWithHotkey,
   SS58_PREFIX,
   type WalletWarning,
 } from './wallet.js'

@@ -86,6 +86,11 @@ export function signingPairOf(hotkey: Hotkey): KeyringPair {
   return pair
 }
 
+/** Signs a message (a login challenge) with a loaded hotkey; the key itself never leaves this module. */
+export function signWithHotkey(hotkey: Hotkey, message: Uint8Array | string): Uint8Array {
+  return signingPairOf(hotkey).sign(message)
+}
+
 export function resolveWalletPath(walletPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = walletPath ?? env.BT_WALLET_PATH ?? DEFAULT_WALLET_PATH
   const expanded = chosen === '~' ? homedir() : chosen.startsWith('~/') ? path.join(homedir(), chosen.slice(2)) : chosen
