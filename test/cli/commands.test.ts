@@ -1,9 +1,10 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runLockFile} from '../../src/cli/base-command.js'
 import {describeTarget, resolveTarget} from '../../src/db/open.js'
+import {createPostgresPool, postgresSession} from '../../src/db/session.js'
 import type {LeadpoetCommand} from '../../src/cli/base-command.js'
 import ConsensusShow from '../../src/commands/consensus/show.js'
 import ConsensusSweep from '../../src/commands/consensus/sweep.js'
@@ -201,5 +202,75 @@ describe('usage errors', () => {
     const run = await runCli(args as string[], {XDG_DATA_HOME: path.join(home, 'usage')})
     expect(run.code).toBe(code)
     expect(run.stdout + run.stderr).not.toBe('')
+  })
+})
+
+describe('input formats, looking without voting, and the config file', () => {
+  let database: TestDatabase
+  let env: Record<string, string>
+  let configDir: string
+
+  beforeAll(async () => {
+    database = await createTestDatabase('leadpoet_cli')
+    configDir = path.join(home, 'formats', 'config')
+    await mkdir(path.join(home, 'formats'), {recursive: true})
+    env = {XDG_DATA_HOME: path.join(home, 'formats', 'data'), XDG_CONFIG_HOME: configDir, LEADPOET_DB: database.url}
+    expect((await runCli(['db', 'migrate'], env)).code).toBe(0)
+  })
+  afterAll(async () => {
+    await database?.drop()
+  })
+
+  it('prospects add reads CSV (lists split on ;, numbers as numbers) and JSON from stdin', async () => {
+    const lead = makeNetworkLead('acme-cli.example', web.port, {first: 'ana', last: 'lima', full_name: 'ana lima', email: 'ana.lima@acme-cli.example'})
+    const columns = [...Object.keys(lead), 'phone_numbers', 'founded_year']
+    const row = columns.map((c) => (c === 'phone_numbers' ? '+1 555 0100; +1 555 0101' : c === 'founded_year' ? '1999' : String(lead[c])))
+    const csv = path.join(home, 'formats', 'leads.csv')
+    await writeFile(csv, `${columns.join(',')}\n${row.map((v) => `"${v}"`).join(',')}\n`)
+    const fromCsv = documentOf(ProspectsAdd, await runCli(['prospects', 'add', csv, '--hotkey', '5MinerCsv', '--json'], env))
+    expect(fromCsv).toMatchObject({format: 'csv', rows: 1, enqueued: 1, refused: []})
+    const sql = postgresSession(createPostgresPool(database.url, 1))
+    try {
+      const [stored] = await sql.query<{prospect: Record<string, unknown>}>('select prospect from public.prospect_queue where id = $1', [fromCsv.prospect_ids[0]])
+      expect(stored!.prospect).toMatchObject({phone_numbers: ['+1 555 0100', '+1 555 0101'], founded_year: 1999, email: 'ana.lima@acme-cli.example'})
+    } finally {
+      await sql.close()
+    }
+
+    const stdinFile = path.join(home, 'formats', 'leads.json')
+    await writeFile(stdinFile, JSON.stringify([{...lead, email: 'ana2.lima@acme-cli.example'}]))
+    const fromStdin = await runCli(['prospects', 'add', '-', '--hotkey', '5MinerCsv', '--json'], env, stdinFile)
+    expect(documentOf(ProspectsAdd, fromStdin)).toMatchObject({format: 'json', enqueued: 1})
+    const listed = documentOf(ProspectsList, await runCli(['prospects', 'list', '--miner', '5MinerCsv', '--json'], env))
+    expect(listed.prospects).toHaveLength(2)
+  })
+
+  it('pull --no-submit checks and shows, votes nothing, and gives every lease back', async () => {
+    const look = await runCli(['pull', '--no-submit', '--hotkey', '5Looker', '--validation-config', validationConfig, '--json'], env)
+    expect(look.code, look.stderr).toBe(0)
+    const result = documentOf(Pull, look)
+    expect(result).toMatchObject({pulled: 2, voted: 0, released: 2})
+    expect(result.verdicts.map((v: {outcome: string}) => v.outcome)).toEqual(['not_submitted', 'not_submitted'])
+    const sweep = documentOf(ConsensusSweep, await runCli(['consensus', 'sweep', '--json'], env))
+    expect(sweep.pending).toMatchObject({total: 2, unclaimed: 2})
+  })
+
+  it('takes settings from the config file, lets flags win, and refuses an unknown key by name', async () => {
+    await mkdir(path.join(configDir, 'leadpoet'), {recursive: true})
+    const config = path.join(configDir, 'leadpoet', 'config.json')
+    await writeFile(config, JSON.stringify({db: database.url, hotkey: '5FromConfig'}))
+    const noDbEnv = {...env, LEADPOET_DB: ''}
+    const viaConfig = await runCli(['submit', path.join(home, 'formats', 'none.jsonl'), '--json'], noDbEnv)
+    expect(viaConfig.json().error.code).toBe('FILE_UNREADABLE') // got past identity: the hotkey came from the file
+    const clock = await runCli(['epoch', 'clock', '--json'], noDbEnv)
+    expect(clock.code).toBe(0) // the database came from the file
+    const flagWins = await runCli(['epoch', 'clock', '--db', 'mysql://nope', '--json'], noDbEnv)
+    expect(flagWins.json().error.code).toBe('INVALID_DATABASE')
+
+    await writeFile(config, JSON.stringify({db: database.url, wallet: {nmae: 'typo'}}))
+    const bad = await runCli(['epoch', 'clock', '--json'], noDbEnv)
+    expect(bad.code).toBe(2)
+    expect(bad.json().error).toMatchObject({code: 'INVALID_CONFIG', message: expect.stringContaining('wallet.nmae')})
+    await rm(config)
   })
 })
