@@ -4,7 +4,7 @@ import {LeadpoetCommand} from '../cli/base-command.js'
 import {renderTable} from '../cli/table.js'
 import {EXIT} from '../errors.js'
 import {runValidatorBatch, ValidatorRunResult} from '../service/validator-run.js'
-import {createLeadValidator, loadValidationConfig} from '../validation/index.js'
+import {CHECK_NAMES, createLeadValidator, loadValidationConfig} from '../validation/index.js'
 
 export default class Pull extends LeadpoetCommand {
   static override resultSchema = ValidatorRunResult
@@ -16,11 +16,21 @@ Exit status: 0 done, 5 the queue had nothing for this validator (or another run 
     limit: Flags.integer({description: 'prospects to pull', default: 50, min: 1}),
     submit: Flags.boolean({description: 'submit the votes (--no-submit only looks, and gives the leases back)', default: true, allowNo: true}),
     'validation-config': Flags.string({description: 'JSON file of validation settings (checks, weights, lists, timeouts)', env: 'LEADPOET_VALIDATION_CONFIG'}),
+    'check-off': Flags.string({description: 'turn this check off (repeatable), e.g. website_reachable', multiple: true, options: [...CHECK_NAMES]}),
+    'check-soft': Flags.string({description: 'make this check soft: it lowers the score but never fails the lead (repeatable)', multiple: true, options: [...CHECK_NAMES]}),
+    'unknown-policy': Flags.string({description: 'when a check cannot tell (network failure): abstain (give the lease back), fail, or pass', options: ['abstain', 'fail', 'pass']}),
   }
 
   async run(): Promise<ValidatorRunResult> {
     const {flags} = await this.parse(Pull)
-    const config = await loadValidationConfig(flags['validation-config'] ?? this.appConfig.validation)
+    // Defaults < the settings file < these flags (a refused value names its key).
+    const checks: Record<string, {enabled?: boolean; soft?: boolean}> = {}
+    for (const name of flags['check-off'] ?? []) checks[name] = {...checks[name], enabled: false}
+    for (const name of flags['check-soft'] ?? []) checks[name] = {...checks[name], soft: true}
+    const config = await loadValidationConfig(flags['validation-config'] ?? this.appConfig.validation, {
+      ...(Object.keys(checks).length ? {checks} : {}),
+      ...(flags['unknown-policy'] ? {unknownPolicy: flags['unknown-policy']} : {}),
+    })
     const session = await this.openSession('validator', flags)
     await this.holdRunLock('pull', `${session.database}|${session.identity.hotkey}`)
     const {service} = session

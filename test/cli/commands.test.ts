@@ -255,6 +255,17 @@ describe('input formats, looking without voting, and the config file', () => {
     expect(sweep.pending).toMatchObject({total: 2, unclaimed: 2})
   })
 
+  it('pull takes check settings from flags: network checks off, and a refused setting named', async () => {
+    const offline = await runCli(['pull', '--hotkey', '5Offline', '--check-off', 'email_mx', '--check-off', 'website_reachable', '--json'], env)
+    expect(offline.code, offline.stderr).toBe(0)
+    const result = documentOf(Pull, offline)
+    expect(result).toMatchObject({pulled: 2, voted: 2, abstained: 0})
+    expect(result.verdicts.every((v: {is_valid: boolean}) => v.is_valid)).toBe(true)
+    const refused = await runCli(['pull', '--hotkey', '5Offline', '--check-soft', 'required', '--json'], env)
+    expect(refused.code).toBe(2)
+    expect(refused.json().error).toMatchObject({code: 'INVALID_CONFIG', message: expect.stringContaining('required')})
+  })
+
   it('takes settings from the config file, lets flags win, and refuses an unknown key by name', async () => {
     await mkdir(path.join(configDir, 'leadpoet'), {recursive: true})
     const config = path.join(configDir, 'leadpoet', 'config.json')
