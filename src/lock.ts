@@ -1,4 +1,5 @@
-import {mkdir, open, readFile, rm} from 'node:fs/promises'
+import {randomUUID} from 'node:crypto'
+import {link, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {EXIT, LeadpoetError, type ExitCode} from './errors.js'
 
@@ -21,29 +22,44 @@ export interface LockRefusal {
  */
 export async function acquireLock(lockPath: string, refusal: LockRefusal): Promise<() => Promise<void>> {
   await mkdir(path.dirname(lockPath), {recursive: true})
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx', 0o600)
-      const holder: LockHolder = {pid: process.pid, command: process.argv.slice(2).join(' '), since: new Date().toISOString()}
-      await handle.writeFile(JSON.stringify(holder))
-      await handle.close()
-      return () => rm(lockPath, {force: true})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const holder = await readFile(lockPath, 'utf8').then((text) => JSON.parse(text) as LockHolder, () => undefined)
-      if (holder && isAlive(holder.pid)) {
-        throw new LeadpoetError(
-          refusal.code,
-          `${refusal.what} is in use by process ${holder.pid} (leadpoet ${holder.command}, since ${holder.since}); try again when it ends`,
-          refusal.exitCode,
-          {holder},
-        )
+  const holder: LockHolder = {pid: process.pid, command: process.argv.slice(2).join(' '), since: new Date().toISOString()}
+  // Written whole to a file of our own, then linked into place: nobody ever reads a half-written lock.
+  const draft = `${lockPath}.${process.pid}.${randomUUID()}`
+  await writeFile(draft, JSON.stringify(holder), {mode: 0o600})
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(draft, lockPath)
+        return () => rm(lockPath, {force: true})
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        const current = await readFile(lockPath, 'utf8').then(parseHolder, () => undefined)
+        if (current && current.pid !== process.pid && isAlive(current.pid)) {
+          throw new LeadpoetError(
+            refusal.code,
+            `${refusal.what} is in use by process ${current.pid} (leadpoet ${current.command}, since ${current.since}); try again when it ends`,
+            refusal.exitCode,
+            {holder: current},
+          )
+        }
+        // Its process is gone (or it is unreadable, or it names this very pid, reused after a
+        // restart): take it over.
+        await rm(lockPath, {force: true})
       }
-      // The holder is gone (or the file is half-written by a crash): take it over.
-      await rm(lockPath, {force: true})
     }
+  } finally {
+    await rm(draft, {force: true})
   }
   throw new LeadpoetError(refusal.code, `could not take the lock ${lockPath}`, EXIT.error)
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockHolder>
+    return typeof value.pid === 'number' ? (value as LockHolder) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -64,7 +64,12 @@ export abstract class LeadpoetCommand extends Command {
     const warn = (text: string) => this.warnLine(text)
     const session =
       target.kind === 'supabase'
-        ? openSupabase(target, {configDir: this.config.configDir, role, wallet: await loadWalletHotkey(flags, this.appConfig, warn)})
+        ? openSupabase(target, {
+            configDir: this.config.configDir,
+            role,
+            wallet: await loadWalletHotkey(flags, this.appConfig, warn),
+            hotkey: flags.hotkey ?? this.appConfig.hotkey,
+          })
         : await openConsensus(target, await resolveIdentity(role, flags, this.appConfig, warn))
     this.cleanups.push(() => session.close())
     return session
@@ -98,16 +103,16 @@ export abstract class LeadpoetCommand extends Command {
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
-    if (!(error instanceof LeadpoetError)) {
-      // oclif's own usage errors (unknown flag, missing argument) carry exit code 2 already.
-      if (error.oclif?.exit !== undefined) return super.catch(error)
-      return super.catch(Object.assign(error, {exitCode: EXIT.error}))
-    }
-    process.exitCode = error.exitCode
+    // oclif's own usage errors (unknown flag, missing argument) carry exit code 2; anything else not
+    // ours is a defect, still reported as one line with a code.
+    const usage = error.oclif?.exit === EXIT.usage
+    const failure =
+      error instanceof LeadpoetError ? error : new LeadpoetError(usage ? 'USAGE' : 'INTERNAL_ERROR', error.message, usage ? EXIT.usage : EXIT.error)
+    process.exitCode = failure.exitCode
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: error.code, message: error.message, details: error.details}})
+      this.logJson({error: {code: failure.code, message: failure.message, details: failure.details}})
     } else {
-      this.logToStderr(`${chalk.red('Error')} ${chalk.dim(`[${error.code}]`)} ${error.message}`)
+      this.logToStderr(`${chalk.red('Error')} ${chalk.dim(`[${failure.code}]`)} ${failure.message}`)
     }
     return undefined
   }

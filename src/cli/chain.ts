@@ -13,9 +13,17 @@ export function chainChoice(flags: {'subtensor.network'?: string; netuid?: numbe
   }
 }
 
-/** Connects for one piece of work; every head read is recorded as the database's chain anchor. */
-export function withChainAnchored<T>(network: string, service: ConsensusService, work: (connection: ChainConnection) => Promise<T>): Promise<T> {
-  return withChain({network, onHead: async (head) => void (await service.setChainAnchor(head.block, head.seenAt))}, work)
+/**
+ * Connects for one piece of work; every head read is recorded as the database's chain anchor, unless
+ * `record` is false (a dry run writes nothing).
+ */
+export function withChainAnchored<T>(
+  network: string,
+  service: ConsensusService,
+  work: (connection: ChainConnection) => Promise<T>,
+  record = true,
+): Promise<T> {
+  return withChain({network, onHead: record ? async (head) => void (await service.setChainAnchor(head.block, head.seenAt)) : undefined}, work)
 }
 
 /** `skip`, `subnet_owner` or a uid. */

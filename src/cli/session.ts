@@ -74,7 +74,7 @@ export async function openConsensus(target: Exclude<DatabaseTarget, {kind: 'supa
  */
 export function openSupabase(
   target: Extract<DatabaseTarget, {kind: 'supabase'}>,
-  options: {configDir: string; role: AppRole; wallet?: Hotkey},
+  options: {configDir: string; role: AppRole; wallet?: Hotkey; hotkey?: string},
 ): ConsensusSession {
   const key = process.env.SUPABASE_KEY
   if (!key) throw new LeadpoetError('NO_API_KEY', "set SUPABASE_KEY to the project's anon key (or the service-role key for the operator)", EXIT.usage)
@@ -83,7 +83,7 @@ export function openSupabase(
     (await cachedAccessToken({
       configDir: options.configDir,
       supabaseUrl: target.url,
-      hotkey: wallet?.address,
+      hotkey: wallet?.address ?? options.hotkey,
       signer: wallet ? hotkeySigner(wallet) : undefined,
       apiKey: key,
     })) ??
@@ -92,10 +92,12 @@ export function openSupabase(
   const client = createClient(target.url, key, {
     auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
     accessToken,
+    // A request that gets no answer fails after two minutes instead of hanging a cron run.
+    global: {fetch: (input, init) => fetch(input, {...init, signal: init?.signal ?? AbortSignal.timeout(120_000)})},
   })
   return {
     service: new ConsensusService(new SupabaseConsensusStore(client)),
-    identity: {hotkey: wallet?.address ?? 'token', role: options.role},
+    identity: {hotkey: wallet?.address ?? options.hotkey ?? 'token', role: options.role},
     database: describeTarget(target),
     close: async () => {},
   }

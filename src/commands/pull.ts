@@ -10,7 +10,7 @@ export default class Pull extends LeadpoetCommand {
   static override resultSchema = ValidatorRunResult
   static override summary = "The validator's main job: pull a batch, check every lead, submit the votes."
   static override description = `Leads the checks cannot decide (a DNS or website check that could not answer) are given back at once so another validator can try, rather than voted on a guess.
-Exit status: 0 done, 5 the queue had nothing for this validator (or another run is in progress), 4 not authorised.`
+Exit status: 0 done, 3 some votes refused (e.g. a lease that lapsed during slow checks), 5 the queue had nothing for this validator (or another run is in progress), 4 not authorised.`
   static override examples = ['<%= config.bin %> pull --wallet.name validator --wallet.hotkey default', '<%= config.bin %> pull --limit 20 --no-submit']
   static override flags = {
     limit: Flags.integer({description: 'prospects to pull', default: 50, min: 1}),
@@ -57,6 +57,7 @@ Exit status: 0 done, 5 the queue had nothing for this validator (or another run 
     this.log(
       `Pulled ${result.pulled}: voted ${result.voted} (${result.recorded} recorded, ${result.refused} refused), abstained ${result.abstained}, gave back ${result.released}; decided here: ${result.accepted} accepted, ${result.rejected} rejected.`,
     )
+    if (result.refused > 0) process.exitCode = EXIT.partial
     return result
   }
 }

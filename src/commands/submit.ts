@@ -9,7 +9,7 @@ export default class Submit extends LeadpoetCommand {
   static override resultSchema = R.SubmitResult
   static override summary = 'Submit assessments produced elsewhere: a JSON Lines file of {prospect_id, is_valid, score, rejection_reasons}.'
   static override description = `The same rules as pull: only prospects you hold a live lease on; an identical resubmit is a no-op.
-Exit status: 0 all recorded (or unchanged), 3 some refused, 2 malformed file (nothing is written).`
+Exit status: 0 all recorded (or unchanged), 3 some refused (or a later batch of a long file failed: the error lists what went in), 2 malformed file or a malformed first batch (nothing is written).`
   static override args = {file: Args.string({description: 'JSONL file, or - for stdin', required: true})}
 
   async run(): Promise<R.SubmitResult> {
@@ -19,7 +19,11 @@ Exit status: 0 all recorded (or unchanged), 3 some refused, 2 malformed file (no
     const {max_batch_size: batch} = await service.settings()
     const total: R.SubmitResult = {epoch: 0, results: [], recorded: 0, unchanged: 0, refused: 0, accepted: 0, rejected: 0}
     for (let start = 0; start < assessments.length; start += batch) {
-      const part = await service.submit(assessments.slice(start, start + batch))
+      const part = await service.submit(assessments.slice(start, start + batch)).catch((error: LeadpoetError) => {
+        // Earlier batches are in: say so, with their results, rather than "nothing written".
+        if (start === 0) throw error
+        throw new LeadpoetError(error.code, `${error.message} (after ${start} assessments were submitted)`, EXIT.partial, {submitted: total})
+      })
       total.epoch = part.epoch
       total.results.push(...part.results)
       for (const key of ['recorded', 'unchanged', 'refused', 'accepted', 'rejected'] as const) total[key] += part[key]

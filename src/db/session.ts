@@ -88,7 +88,8 @@ export function pgliteSession(db: PGlite): SqlSession {
 }
 
 export function createPostgresPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({connectionString, max})
+  // Connect within 15 s and notice a dead server (keepalive) rather than wait forever.
+  const pool = new pg.Pool({connectionString, max, connectionTimeoutMillis: 15_000, keepAlive: true})
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {})
   return pool

@@ -8,6 +8,7 @@ import {
 } from '../chain/index.js'
 import type {ConsensusService} from './consensus.js'
 import {z} from 'zod'
+import {EXIT, LeadpoetError} from '../errors.js'
 import {MinerWeightsReport} from './results.js'
 import {DatabaseCommitStore} from './weight-commits.js'
 
@@ -46,7 +47,8 @@ export const EpochWeightsDocument = z.object({
 /**
  * Sets an epoch's miner weights on chain with the operator's hotkey: the shares come from the
  * database, the uids and rules from the metagraph, pending commit-reveal commits live in the
- * database. The version key defaults to the subnet's current WeightsVersionKey.
+ * database. The epoch defaults to the previous one; the version key to the subnet's current
+ * WeightsVersionKey.
  */
 export async function setEpochWeights(options: {
   service: ConsensusService
@@ -58,7 +60,11 @@ export async function setEpochWeights(options: {
   fallback: WeightsFallback
   dryRun: boolean
 }): Promise<EpochWeightsResult> {
-  const minerWeights = await options.service.minerWeights(options.epoch)
+  // By default the epoch that just ended: its tally is final (and, once closed, snapshotted). The
+  // open epoch's would leave out every decision taken after this run.
+  const epoch = options.epoch ?? (await options.service.clock()).epoch - 1
+  if (epoch < 0) throw new LeadpoetError('EPOCH_NOT_OVER', 'no epoch has ended yet', EXIT.nothingToDo)
+  const minerWeights = await options.service.minerWeights(epoch)
   let versionKey = options.versionKey
   if (versionKey === undefined) {
     const head = await options.connection.readHead()

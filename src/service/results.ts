@@ -29,6 +29,7 @@ export const ConsensusSettings = z.object({
   blocks_per_epoch: count,
   block_seconds: z.number(),
   max_batch_size: count,
+  quorum_timeout_blocks: count,
   updated_at: timestamp,
 })
 export type ConsensusSettings = z.infer<typeof ConsensusSettings>
@@ -42,6 +43,7 @@ export const PulledProspect = z.object({
   lead_id: z.string().uuid(),
   prospect: z.record(z.string(), z.unknown()),
   queued_at: timestamp,
+  lease_expires_block: count,
 })
 export type PulledProspect = z.infer<typeof PulledProspect>
 
@@ -78,7 +80,7 @@ export const VOTE_OUTCOMES = [
   'already_decided',
 ] as const
 export const DECISIONS = ['accepted', 'rejected'] as const
-export const DECISION_REASONS = ['majority_valid', 'majority_invalid', 'duplicate_email'] as const
+export const DECISION_REASONS = ['majority_valid', 'majority_invalid', 'duplicate_email', 'quorum_timeout'] as const
 export const CONSENSUS_STATUSES = ['pending', 'accepted', 'rejected'] as const
 
 export const SubmitResult = z.object({
@@ -104,7 +106,8 @@ export const SweepResult = z.object({
   epoch: count,
   expired_leases: count,
   reopened_prospects: count,
-  decided: count,
+  /** prospects decided by the quorum timeout in this sweep */
+  timed_out: count,
   accepted: count,
   rejected: count,
   pending: z.object({total: count, unclaimed: count, waiting_for_validators: count, waiting_for_votes: count}),

@@ -33,7 +33,8 @@ export async function drainQueue(validators: ConsensusService[], verdict: Verdic
       stats.pulls++
       if (prospects.length === 0) return
       const votes = prospects.map((p) => verdict(index, p)).filter((v): v is Assessment => v !== undefined)
-      if (votes.length === 0) continue
+      // Nothing to vote on: the next pull would hand back the same leases, so this validator is done.
+      if (votes.length === 0) return
       const result = await service.submit(votes)
       stats.submits++
       stats.votes += result.recorded

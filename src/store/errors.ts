@@ -50,6 +50,14 @@ export function toLeadpoetError(error: unknown): LeadpoetError {
   if (known) {
     return new LeadpoetError(known.code, known.message ?? message, known.exit, {sqlstate: code, details: details || undefined})
   }
+  // Class 22 (data exception): a value the database could not take, e.g. a malformed UUID.
+  if (code.startsWith('22')) {
+    return new LeadpoetError('INVALID_INPUT', message, EXIT.usage, {sqlstate: code})
+  }
+  // supabase-js reports a network failure as an error without a code.
+  if (code === '' && /fetch failed|ECONNREFUSED|ENOTFOUND|network|aborted|timeout/i.test(message)) {
+    return new LeadpoetError('DATABASE_UNREACHABLE', `database API unreachable: ${message}`, EXIT.error)
+  }
   if (UNREACHABLE.has(code)) {
     return new LeadpoetError('DATABASE_UNREACHABLE', `database unreachable: ${message}`, EXIT.error, {cause: e.code})
   }

@@ -3,6 +3,12 @@ import {requestClaims, type Identity} from '../identity.js'
 import {toLeadpoetError} from './errors.js'
 import type {ConsensusStore, RpcArgs, RpcFunction} from './store.js'
 
+const RETRIES = 3
+// A cron run must end: a call that waits on a lock or runs longer than this fails with a clear error
+// instead of holding the run lock forever.
+const LOCK_TIMEOUT = '30s'
+const STATEMENT_TIMEOUT = '120s'
+
 /**
  * Direct Postgres and PGlite: each call is one transaction that first takes on the identity the way
  * PostgREST does (role authenticated, request.jwt.claims), so the functions see one kind of caller.
@@ -20,16 +26,24 @@ export class SqlConsensusStore implements ConsensusStore {
     // Postgres array literals). Names come from our own call sites, never from input.
     const values = names.map((name) => jsonParameter(args[name]))
     const call = `select public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(', ')}) as result`
-    try {
-      return await this.session.transaction(async (tx) => {
-        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
-          JSON.stringify(requestClaims(this.identity)),
-        ])
-        const rows = await tx.query<{result: unknown}>(call, values)
-        return rows[0]?.result ?? null
-      })
-    } catch (error) {
-      throw toLeadpoetError(error)
+    // Every function is one atomic transaction and a resubmitted vote is a no-op, so a transaction
+    // the server chose to abort (deadlock, serialization failure) is simply run again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.session.transaction(async (tx) => {
+          await tx.query(
+            `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true),
+                    set_config('lock_timeout', '${LOCK_TIMEOUT}', true), set_config('statement_timeout', '${STATEMENT_TIMEOUT}', true)`,
+            [JSON.stringify(requestClaims(this.identity))],
+          )
+          const rows = await tx.query<{result: unknown}>(call, values)
+          return rows[0]?.result ?? null
+        })
+      } catch (error) {
+        const code = (error as {code?: string}).code
+        if (attempt < RETRIES && (code === '40P01' || code === '40001')) continue
+        throw toLeadpoetError(error)
+      }
     }
   }
 

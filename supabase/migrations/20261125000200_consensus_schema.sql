@@ -34,6 +34,9 @@ create table leadpoet.settings (
   blocks_per_epoch integer not null default 360 check (blocks_per_epoch between 1 and 100000),
   block_seconds numeric(6, 3) not null default 12 check (block_seconds > 0),
   max_batch_size integer not null default 500 check (max_batch_size between 1 and 10000),
+  -- The fallback when a quorum does not come (too few validators online, or every one of them gave
+  -- the lead back): after this many blocks in the queue the sweep decides with the votes there are.
+  quorum_timeout_blocks integer not null default 720 check (quorum_timeout_blocks between 1 and 1000000),
   updated_at timestamptz not null default now(),
   constraint settings_majority_is_a_majority check (majority * 2 > quorum and majority <= quorum)
 );
@@ -60,7 +63,8 @@ alter table public.prospect_queue
   add column if not exists majority_valid boolean,
   add column if not exists decision_reason text,
   add column if not exists reopened boolean not null default false,
-  add column if not exists queue_seq bigint;
+  add column if not exists queue_seq bigint,
+  add column if not exists queued_block bigint;
 
 comment on column public.prospect_queue.validators_pulled is
   'Every validator that ever pulled this prospect (a lapsed lease included): nobody pulls it twice.';
@@ -70,6 +74,8 @@ comment on column public.prospect_queue.reopened is
   'A lease lapsed and the slot is open again: pulls look behind their queue position for these.';
 comment on column public.prospect_queue.majority_valid is
   'What the votes said (valid_count >= majority), even when the decision was overruled (duplicate email).';
+comment on column public.prospect_queue.queued_block is
+  'Chain-clock block it was queued at: the quorum timeout counts from here.';
 comment on column public.prospect_queue.queue_seq is
   'Queue order. Assigned under the enqueue lock, so a larger number is never visible before a smaller one.';
 
@@ -93,12 +99,18 @@ alter table public.prospect_queue
   alter column queue_seq set default nextval('leadpoet.prospect_queue_seq'),
   alter column queue_seq set not null;
 
+-- Rows queued before consensus start their quorum timeout now.
+update public.prospect_queue set queued_block = 0 where queued_block is null;
+alter table public.prospect_queue alter column queued_block set default 0, alter column queued_block set not null;
+
 create unique index prospect_queue_queue_seq_key on public.prospect_queue (queue_seq);
 -- The pull's two scans: pending rows in queue order, and the few reopened ones behind a position.
 create index prospect_queue_pending_idx on public.prospect_queue (queue_seq)
   where consensus_status = 'pending';
 create index prospect_queue_reopened_idx on public.prospect_queue (queue_seq)
   where consensus_status = 'pending' and reopened;
+create index prospect_queue_pending_since_idx on public.prospect_queue (queued_block)
+  where consensus_status = 'pending';
 create index prospect_queue_consensus_epoch_idx on public.prospect_queue (consensus_epoch)
   where consensus_epoch is not null;
 

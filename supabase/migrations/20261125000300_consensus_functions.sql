@@ -4,7 +4,7 @@
 -- * The caller is whoever the request's JWT claims say (request.jwt.claims: hotkey, app_role), as
 --   PostgREST sets them; the direct Postgres and PGlite adapters set the same claims. No function
 --   takes a hotkey parameter.
--- * Public functions are the RPC API: SECURITY DEFINER, search_path pinned to '', EXECUTE only for
+-- * Public functions are the RPC API: SECURITY DEFINER, search_path pinned to pg_catalog, pg_temp (pg_temp last, so a temporary object never shadows a name), EXECUTE only for
 --   authenticated and service_role. Helpers live in schema leadpoet, which is not exposed.
 -- * Errors carry a stable SQLSTATE of class LP (the client maps it to a name and an exit code):
 --     LP400 invalid input      LP401 no identity claims   LP403 wrong role
@@ -20,7 +20,7 @@ create type leadpoet.caller as (hotkey text, app_role text);
 create function leadpoet.require_caller(p_roles text[])
 returns leadpoet.caller
 language plpgsql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_claims jsonb := coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb);
@@ -48,7 +48,7 @@ $$;
 create function leadpoet.require_batch(p_items jsonb, p_what text, p_allow_empty boolean default false)
 returns void
 language plpgsql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_max integer := (select s.max_batch_size from leadpoet.settings s);
@@ -69,7 +69,7 @@ $$;
 create function leadpoet.is_uuid(p_value jsonb)
 returns boolean
 language sql immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select jsonb_typeof(p_value) = 'string'
          and (p_value #>> '{}') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
@@ -81,7 +81,7 @@ $$;
 create function leadpoet.current_block()
 returns bigint
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select a.block_number
          + greatest(0, floor(extract(epoch from (now() - a.seen_at)) / s.block_seconds))::bigint
@@ -93,7 +93,7 @@ $$;
 create function leadpoet.current_epoch(p_block bigint)
 returns bigint
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select greatest(p_block / s.blocks_per_epoch,
                   coalesce((select max(c.epoch_number) from leadpoet.epoch_closures c), -1) + 1)
@@ -104,7 +104,7 @@ $$;
 create function leadpoet.block_time(p_block bigint)
 returns timestamptz
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select a.seen_at + make_interval(secs => ((p_block - a.block_number) * s.block_seconds)::double precision)
     from leadpoet.chain_anchor a cross join leadpoet.settings s
@@ -116,14 +116,14 @@ $$;
 create function leadpoet.lock_decision_epoch()
 returns bigint
 language plpgsql volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_epoch bigint;
 begin
   loop
     v_epoch := leadpoet.current_epoch(leadpoet.current_block());
-    perform pg_advisory_xact_lock_shared(71002, v_epoch::integer);
+    perform pg_advisory_xact_lock_shared(71002, (v_epoch % 2147483647)::integer);
     exit when not exists (select 1 from leadpoet.epoch_closures c where c.epoch_number = v_epoch);
   end loop;
   return v_epoch;
@@ -133,7 +133,7 @@ $$;
 create function leadpoet.clock_json()
 returns jsonb
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select jsonb_build_object(
            'block', b.block,
@@ -154,7 +154,7 @@ $$;
 create function public.consensus_clock()
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform leadpoet.require_caller(array['miner', 'validator', 'operator']);
@@ -165,7 +165,7 @@ $$;
 create function public.set_chain_anchor(p_block bigint, p_seen_at timestamptz default null)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_seen_at timestamptz := coalesce(p_seen_at, now());
@@ -188,7 +188,7 @@ $$;
 create function leadpoet.settings_json()
 returns jsonb
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select to_jsonb(s) - 'singleton' from leadpoet.settings s
 $$;
@@ -196,7 +196,7 @@ $$;
 create function public.consensus_settings()
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform leadpoet.require_caller(array['miner', 'validator', 'operator']);
@@ -207,16 +207,18 @@ $$;
 create function public.update_consensus_settings(p_changes jsonb)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_allowed text[] := array['quorum', 'majority', 'eligibility_threshold', 'lease_seconds',
                             'max_live_leases_per_validator', 'blocks_per_epoch', 'block_seconds',
-                            'max_batch_size'];
+                            'max_batch_size', 'quorum_timeout_blocks'];
   v_unknown text;
+  v_old leadpoet.settings;
   v_new leadpoet.settings;
 begin
   perform leadpoet.require_caller(array['operator']);
+  select * into v_old from leadpoet.settings for update;
   if p_changes is null or jsonb_typeof(p_changes) <> 'object' or p_changes = '{}'::jsonb then
     raise exception using errcode = 'LP400', message = 'settings changes must be a non-empty JSON object';
   end if;
@@ -235,10 +237,26 @@ begin
            eligibility_threshold = v_new.eligibility_threshold, lease_seconds = v_new.lease_seconds,
            max_live_leases_per_validator = v_new.max_live_leases_per_validator,
            blocks_per_epoch = v_new.blocks_per_epoch, block_seconds = v_new.block_seconds,
-           max_batch_size = v_new.max_batch_size, updated_at = now();
+           max_batch_size = v_new.max_batch_size, quorum_timeout_blocks = v_new.quorum_timeout_blocks,
+           updated_at = now();
   exception when check_violation or invalid_text_representation or numeric_value_out_of_range then
     raise exception using errcode = 'LP400', message = 'settings refused: ' || sqlerrm;
   end;
+  if v_new.quorum > v_old.quorum then
+    -- Rows that were full are behind every validator's queue position: reopen them.
+    update public.prospect_queue q set reopened = true
+     where q.consensus_status = 'pending' and q.pull_count >= v_old.quorum and q.pull_count < v_new.quorum;
+  elsif v_new.quorum < v_old.quorum then
+    -- Some pending prospects may already hold the new quorum of votes: decide them now.
+    perform leadpoet.decide(array(
+              select q.id from public.prospect_queue q
+               where q.id = any (array(select v.prospect_id from public.validation_tracking v
+                                         join public.prospect_queue p on p.id = v.prospect_id
+                                        where p.consensus_status = 'pending'
+                                        group by v.prospect_id having count(*) >= v_new.quorum))
+               order by q.id
+                 for update), leadpoet.lock_decision_epoch());
+  end if;
   return leadpoet.settings_json();
 end
 $$;
@@ -249,7 +267,7 @@ $$;
 create function public.enqueue_prospects(p_prospects jsonb)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['miner']);
@@ -271,8 +289,9 @@ begin
   -- later prospect while an earlier one is still uncommitted and slip its position past it.
   perform pg_advisory_xact_lock(71001, 0);
   with inserted as (
-    insert into public.prospect_queue (miner_hotkey, prospect)
-    select v_caller.hotkey, a.e from jsonb_array_elements(p_prospects) with ordinality a (e, i) order by a.i
+    insert into public.prospect_queue (miner_hotkey, prospect, queued_block)
+    select v_caller.hotkey, a.e, leadpoet.current_block()
+      from jsonb_array_elements(p_prospects) with ordinality a (e, i) order by a.i
     returning id, queue_seq
   )
   select jsonb_agg(i.id order by i.queue_seq) into v_ids from inserted i;
@@ -292,7 +311,7 @@ $$;
 create function public.pull_prospects_for_validator(p_limit integer default 50)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_custom_plan
 set enable_seqscan = off
 set enable_bitmapscan = off
@@ -307,6 +326,7 @@ declare
   v_live integer;
   v_room integer;
   v_candidates uuid[];
+  v_held jsonb;
   v_taken jsonb;
   v_taken_ids uuid[];
   v_last_read bigint;
@@ -331,7 +351,22 @@ begin
 
   select count(*) into v_live from leadpoet.prospect_leases l
    where l.validator_hotkey = v_caller.hotkey and l.state = 'live' and l.expires_block > v_block;
-  v_room := least(p_limit, s.max_live_leases_per_validator - v_live);
+
+  -- Leases this validator already holds and has not voted on come back first: a pull whose answer
+  -- was lost (a crash, a dropped connection) is picked up by the next one instead of sitting out
+  -- its lease.
+  select coalesce(jsonb_agg(jsonb_build_object('prospect_id', h.id, 'lead_id', h.id, 'prospect', h.prospect,
+                                               'queued_at', h.created_at, 'lease_expires_block', h.expires_block)
+                            order by h.expires_block, h.queue_seq), '[]'::jsonb)
+    into v_held
+    from (select q.id, q.prospect, q.created_at, q.queue_seq, l.expires_block
+            from leadpoet.prospect_leases l
+            join public.prospect_queue q on q.id = l.prospect_id
+           where l.validator_hotkey = v_caller.hotkey and l.state = 'live' and l.expires_block > v_block
+             and q.consensus_status = 'pending'
+           order by l.expires_block, q.queue_seq
+           limit p_limit) h;
+  v_room := least(p_limit - jsonb_array_length(v_held), s.max_live_leases_per_validator - v_live);
 
   if v_room > 0 then
     -- Candidates, unlocked and in queue order: slots reopened behind this validator's position,
@@ -371,8 +406,8 @@ begin
       select t.id, v_caller.hotkey, v_block, v_expires_block from taken t
       returning prospect_id
     )
-    select coalesce(jsonb_agg(jsonb_build_object('prospect_id', t.id, 'lead_id', t.id,
-                                                 'prospect', t.prospect, 'queued_at', t.created_at)
+    select coalesce(jsonb_agg(jsonb_build_object('prospect_id', t.id, 'lead_id', t.id, 'prospect', t.prospect,
+                                                 'queued_at', t.created_at, 'lease_expires_block', v_expires_block)
                               order by t.queue_seq), '[]'::jsonb),
            coalesce(array_agg(t.id), '{}')
       into v_taken, v_taken_ids
@@ -395,8 +430,11 @@ begin
     v_live := v_live + coalesce(cardinality(v_taken_ids), 0);
   end if;
 
+  v_taken := v_held || coalesce(v_taken, '[]'::jsonb);
+  -- The batch must be voted on before its earliest lease ends.
+  v_expires_block := coalesce((select min((p ->> 'lease_expires_block')::bigint) from jsonb_array_elements(v_taken) p), v_expires_block);
   return jsonb_build_object(
-    'prospects', coalesce(v_taken, '[]'::jsonb),
+    'prospects', v_taken,
     'lease_expires_block', v_expires_block,
     'lease_expires_at', leadpoet.block_time(v_expires_block),
     'live_leases', v_live,
@@ -410,13 +448,15 @@ $$;
 
 create type leadpoet.decision as (prospect_id uuid, consensus_status text, decision_reason text);
 
--- Decides every listed prospect that is pending and has a full quorum of votes. The caller holds the
--- prospects' row locks, so each decision is taken exactly once. An accepted lead whose email is
--- already in leads is recorded as rejected (duplicate_email) instead of failing the transaction.
-create function leadpoet.decide(p_prospect_ids uuid[], p_epoch bigint)
+-- Decides every listed prospect that is pending and has a full quorum of votes, or, with
+-- p_timed_out, whatever votes it has (the quorum timeout: accepted only with a majority of valid
+-- votes, else rejected as quorum_timeout). The caller holds the prospects' row locks, so each
+-- decision is taken exactly once. An accepted lead whose email is already in leads (in any case) is
+-- recorded as rejected (duplicate_email) instead of failing the transaction.
+create function leadpoet.decide(p_prospect_ids uuid[], p_epoch bigint, p_timed_out boolean default false)
 returns setof leadpoet.decision
 language plpgsql volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   s leadpoet.settings;
@@ -426,7 +466,8 @@ begin
   with tally as (
     -- Votes are counted per prospect through LATERAL, an index probe each, never a join over the
     -- whole vote table.
-    select q.id, q.queue_seq, q.miner_hotkey, q.prospect, v.votes, v.valid_votes, v.mean_score, v.validators
+    select q.id, q.queue_seq, q.miner_hotkey, q.prospect, lower(btrim(q.prospect ->> 'email')) as email,
+           v.votes, v.valid_votes, v.mean_score, v.validators
       from public.prospect_queue q
      cross join lateral (
            select count(*)::integer as votes,
@@ -435,16 +476,19 @@ begin
                   array_agg(t.validator_hotkey order by t.validator_hotkey) as validators
              from public.validation_tracking t
             where t.prospect_id = q.id) v
-     where q.id = any (p_prospect_ids) and q.consensus_status = 'pending' and v.votes >= s.quorum
+     where q.id = any (p_prospect_ids) and q.consensus_status = 'pending' and (v.votes >= s.quorum or p_timed_out)
   ), new_leads as (
     insert into public.leads (prospect_id, email, company, miner_hotkey, score, metadata,
                               consensus_score, validator_count, consensus_validators,
                               consensus_status, epoch_number, validated_at)
-    select t.id, lower(btrim(t.prospect ->> 'email')), t.prospect ->> 'business', t.miner_hotkey,
+    select t.id, t.email, t.prospect ->> 'business', t.miner_hotkey,
            t.mean_score, t.prospect, t.mean_score, t.votes, t.validators, 'accepted', p_epoch, now()
       from tally t
      where t.valid_votes >= s.majority
-     order by t.queue_seq -- two leads with one email in a batch: the earlier in the queue wins
+       and not exists (select 1 from public.leads l where lower(l.email) = t.email)
+     -- Unique keys taken in one order by every transaction (no deadlock between two batches holding
+     -- the same emails); within a batch the earlier prospect in the queue wins an email.
+     order by t.email, t.queue_seq
     on conflict do nothing
     returning prospect_id
   ), decided as (
@@ -452,6 +496,7 @@ begin
        set consensus_status = case when n.prospect_id is not null then 'accepted' else 'rejected' end,
            decision_reason = case when n.prospect_id is not null then 'majority_valid'
                                   when t.valid_votes >= s.majority then 'duplicate_email'
+                                  when t.votes < s.quorum then 'quorum_timeout'
                                   else 'majority_invalid' end,
            majority_valid = t.valid_votes >= s.majority,
            consensus_timestamp = now(),
@@ -472,7 +517,7 @@ $$;
 create function leadpoet.assessment_problem(p_item jsonb)
 returns text
 language sql immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select case
     when jsonb_typeof(p_item) is distinct from 'object' then 'must be a JSON object'
@@ -505,7 +550,7 @@ $$;
 create function public.submit_assessments(p_assessments jsonb)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_custom_plan
 set enable_seqscan = off
 set enable_bitmapscan = off
@@ -626,7 +671,7 @@ $$;
 create function public.sweep_consensus()
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   s leadpoet.settings;
@@ -665,19 +710,18 @@ begin
   )
   select (select count(*) from expired), (select count(*) from reopened) into v_expired, v_reopened;
 
-  -- A full quorum without a decision only happens if the quorum setting was lowered.
+  -- The quorum timeout: what has waited quorum_timeout_blocks is decided with the votes it has, so
+  -- nothing waits forever for validators that are not there (or that all gave it back).
   v_epoch := leadpoet.lock_decision_epoch();
   select coalesce(jsonb_agg(to_jsonb(d)), '[]'::jsonb) into v_decisions
     from leadpoet.decide(array(
            select q.id from public.prospect_queue q
-            where q.id = any (array(select v.prospect_id
-                                      from public.validation_tracking v
-                                      join public.prospect_queue p on p.id = v.prospect_id
+            where q.id = any (array(select p.id from public.prospect_queue p
                                      where p.consensus_status = 'pending'
-                                     group by v.prospect_id
-                                    having count(*) >= s.quorum))
+                                       and p.queued_block <= v_block - s.quorum_timeout_blocks
+                                     order by p.queued_block limit 10000))
             order by q.id
-              for update skip locked), v_epoch) d;
+              for update skip locked), v_epoch, true) d;
 
   select jsonb_build_object(
            'total', count(*),
@@ -693,7 +737,7 @@ begin
     'epoch', v_epoch,
     'expired_leases', v_expired,
     'reopened_prospects', v_reopened,
-    'decided', jsonb_array_length(v_decisions),
+    'timed_out', jsonb_array_length(v_decisions),
     'accepted', (select count(*) from jsonb_array_elements(v_decisions) d where d ->> 'consensus_status' = 'accepted'),
     'rejected', (select count(*) from jsonb_array_elements(v_decisions) d where d ->> 'consensus_status' = 'rejected'),
     'pending', v_pending);
@@ -712,7 +756,7 @@ create type leadpoet.eligibility as (
 create function leadpoet.live_eligibility(p_epoch bigint)
 returns setof leadpoet.eligibility
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   with decided as (
     select v.validator_hotkey,
@@ -747,7 +791,7 @@ create type leadpoet.miner_weight as (miner_hotkey text, accepted_leads integer,
 create function leadpoet.live_miner_weights(p_epoch bigint)
 returns setof leadpoet.miner_weight
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select q.miner_hotkey,
          count(*)::integer,
@@ -761,7 +805,7 @@ $$;
 create function leadpoet.resolve_epoch(p_epoch bigint, p_default_offset integer)
 returns bigint
 language plpgsql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_epoch bigint := coalesce(p_epoch, leadpoet.current_epoch(leadpoet.current_block()) + p_default_offset);
@@ -776,7 +820,7 @@ $$;
 create function public.epoch_eligibility(p_epoch bigint default null)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['validator', 'operator']);
@@ -805,7 +849,7 @@ $$;
 create function public.epoch_miner_weights(p_epoch bigint default null)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_epoch bigint;
@@ -835,7 +879,7 @@ $$;
 create function public.close_epoch(p_epoch bigint default null)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['operator']);
@@ -849,7 +893,7 @@ begin
       message = format('epoch %s is not over yet: the current epoch is %s', v_epoch, v_current);
   end if;
   -- Waits for decisions still being stamped with this epoch (see lock_decision_epoch).
-  perform pg_advisory_xact_lock(71002, v_epoch::integer);
+  perform pg_advisory_xact_lock(71002, (v_epoch % 2147483647)::integer);
 
   insert into leadpoet.epoch_closures (epoch_number, closed_by, decided_leads, accepted_leads)
   select v_epoch, v_caller.hotkey, count(*), count(*) filter (where q.consensus_status = 'accepted')
@@ -887,7 +931,7 @@ $$;
 create function public.clear_old_validation_tracking()
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_current bigint;
@@ -935,7 +979,7 @@ $$;
 create function public.release_leases(p_prospect_ids jsonb)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
@@ -977,7 +1021,7 @@ $$;
 create function public.known_lead_emails(p_emails jsonb)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform leadpoet.require_caller(array['validator', 'operator']);
@@ -998,7 +1042,7 @@ create function public.list_prospects(p_status text default null, p_miner_hotkey
                                       p_limit integer default 100)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['miner', 'operator']);
@@ -1031,7 +1075,7 @@ $$;
 create function public.consensus_stats(p_epoch bigint default null)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_epoch bigint;
@@ -1088,7 +1132,7 @@ $$;
 create function public.prospect_consensus(p_prospect_id uuid)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['miner', 'validator', 'operator']);

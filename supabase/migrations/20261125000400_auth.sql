@@ -4,7 +4,7 @@
 --   * the challenge nonces already used (a signed challenge buys one token, once);
 --   * revoked tokens (by jti) and revoked hotkeys, checked by PostgREST's pre-request function on
 --     every API request.
--- Conventions as in the functions migration: SECURITY DEFINER, search_path '', errors of class LP.
+-- Conventions as in the functions migration: SECURITY DEFINER, search_path pg_catalog, pg_temp, errors of class LP.
 --     LP498 the token or its hotkey is revoked (raised through PostgREST as HTTP 401)
 
 create table leadpoet.auth_nonces (
@@ -41,7 +41,7 @@ revoke all on leadpoet.auth_nonces, leadpoet.token_revocations from public, anon
 create function public.auth_claim_nonce(p_hotkey text, p_nonce text, p_expires_at timestamptz)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_claimed boolean;
@@ -81,7 +81,7 @@ $$;
 create function leadpoet.revocation_json(r leadpoet.token_revocations)
 returns jsonb
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select jsonb_build_object('kind', r.subject_kind, 'subject', r.subject, 'reason', r.reason,
                             'revoked_by', r.revoked_by, 'revoked_at', r.revoked_at)
@@ -90,7 +90,7 @@ $$;
 create function leadpoet.check_revocation_subject(p_kind text, p_subject text)
 returns void
 language plpgsql immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if p_kind is null or p_kind not in ('jti', 'hotkey') then
@@ -107,7 +107,7 @@ $$;
 create function public.auth_revoke(p_kind text, p_subject text, p_reason text default null)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_caller leadpoet.caller := leadpoet.require_caller(array['operator']);
@@ -134,7 +134,7 @@ $$;
 create function public.auth_lift_revocation(p_kind text, p_subject text)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_lifted boolean;
@@ -160,7 +160,7 @@ grant usage on schema leadpoet_hooks to anon, authenticated, service_role;
 create function leadpoet_hooks.pre_request()
 returns void
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_claims jsonb := coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb);

@@ -30,7 +30,7 @@ alter table leadpoet.weight_commits enable row level security;
 create function leadpoet.weight_commit_json(c leadpoet.weight_commits)
 returns jsonb
 language sql stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select to_jsonb(c)
 $$;
@@ -38,7 +38,7 @@ $$;
 create function public.weight_commits_open(p_netuid integer, p_hotkey text)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform leadpoet.require_caller(array['operator']);
@@ -52,7 +52,7 @@ $$;
 create function public.weight_commit_in_epoch(p_netuid integer, p_hotkey text, p_epoch bigint)
 returns jsonb
 language plpgsql stable security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform leadpoet.require_caller(array['operator']);
@@ -65,7 +65,7 @@ $$;
 create function public.save_weight_commit(p_commit jsonb)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_saved leadpoet.weight_commits;
@@ -92,7 +92,7 @@ $$;
 create function public.update_weight_commit(p_id uuid, p_status text, p_block bigint default null, p_reason text default null)
 returns jsonb
 language plpgsql volatile security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_from text[] := case p_status when 'committed' then array['submitted', 'committed']

@@ -20,6 +20,7 @@ alter table public.leads
 drop index if exists public.prospect_queue_queue_seq_key;
 drop index if exists public.prospect_queue_pending_idx;
 drop index if exists public.prospect_queue_reopened_idx;
+drop index if exists public.prospect_queue_pending_since_idx;
 drop index if exists public.prospect_queue_consensus_epoch_idx;
 alter table public.prospect_queue
   drop constraint if exists prospect_queue_consensus_status_check,
@@ -31,4 +32,5 @@ alter table public.prospect_queue
   drop column if exists majority_valid,
   drop column if exists decision_reason,
   drop column if exists reopened,
-  drop column if exists queue_seq;
+  drop column if exists queue_seq,
+  drop column if exists queued_block;

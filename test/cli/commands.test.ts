@@ -135,7 +135,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
     expect(shown.json().votes).toHaveLength(3)
     const sweep = await cli(['consensus', 'sweep', '--json'])
     expect(sweep.code).toBe(0)
-    expect(documentOf(ConsensusSweep, sweep)).toMatchObject({decided: 0, pending: {total: 0}})
+    expect(documentOf(ConsensusSweep, sweep)).toMatchObject({timed_out: 0, pending: {total: 0}})
   })
 
   it('submit: refuses what the validator does not hold (exit 3) and malformed files (exit 2)', async () => {
@@ -271,10 +271,13 @@ describe('input formats, looking without voting, and the config file', () => {
     const config = path.join(configDir, 'leadpoet', 'config.json')
     await writeFile(config, JSON.stringify({db: database.url, hotkey: '5FromConfig'}))
     const noDbEnv = {...env, LEADPOET_DB: ''}
-    const viaConfig = await runCli(['submit', path.join(home, 'formats', 'none.jsonl'), '--json'], noDbEnv)
-    expect(viaConfig.json().error.code).toBe('FILE_UNREADABLE') // got past identity: the hotkey came from the file
-    const clock = await runCli(['epoch', 'clock', '--json'], noDbEnv)
-    expect(clock.code).toBe(0) // the database came from the file
+    const status = await runCli(['db', 'status', '--json'], noDbEnv)
+    expect(status.json().database).toContain(database.name) // the database came from the file
+    const leads = path.join(home, 'formats', 'one.json')
+    await writeFile(leads, JSON.stringify([makeNetworkLead('acme-cli.example', web.port, {first: 'kim', last: 'park', full_name: 'kim park', email: 'kim.park@acme-cli.example'})]))
+    expect((await runCli(['prospects', 'add', leads, '--json'], noDbEnv)).code).toBe(0)
+    const mine = documentOf(ProspectsList, await runCli(['prospects', 'list', '--miner', '5FromConfig', '--json'], noDbEnv))
+    expect(mine.prospects).toHaveLength(1) // the hotkey came from the file
     const flagWins = await runCli(['epoch', 'clock', '--db', 'mysql://nope', '--json'], noDbEnv)
     expect(flagWins.json().error.code).toBe('INVALID_DATABASE')
 

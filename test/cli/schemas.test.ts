@@ -31,7 +31,7 @@ describe('the --json contract', () => {
     expect(run.code).toBe(0)
     const document = run.json()
     expect(document.command).toBe('consensus sweep')
-    expect(document.success.required).toEqual(expect.arrayContaining(['expired_leases', 'decided', 'pending']))
+    expect(document.success.required).toEqual(expect.arrayContaining(['expired_leases', 'timed_out', 'pending']))
     expect(document.error.required).toEqual(['error'])
     const unknown = await runCli(['schema', 'no', 'such', '--json'])
     expect(unknown.code).toBe(2)

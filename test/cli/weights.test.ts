@@ -44,6 +44,7 @@ describe('leadpoet epoch weights against a subtensor node', () => {
       const {prospects} = await v.pull(10)
       await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 1})))
     }
+    await world.enterEpoch(1) // the decisions above are epoch 0's, now ended: what weights are set from
     args = [
       'epoch', 'weights', '--json',
       '--db', world.databaseUrl!,
@@ -57,18 +58,27 @@ describe('leadpoet epoch weights against a subtensor node', () => {
     await rm(home, {recursive: true, force: true})
   })
 
-  it('--dry-run shows the exact set_weights call, sends nothing, and records the chain head', async () => {
+  it('--dry-run shows the exact set_weights call for the epoch that ended, and sends and records nothing', async () => {
     const run = await runCli([...args, '--dry-run'], {XDG_DATA_HOME: path.join(home, 'data')})
     expect(run.code, run.stderr).toBe(0)
     const result = EpochWeights.resultSchema!.parse(run.json()) as any
-    expect(result.miner_weights).toMatchObject({accepted_leads: 3})
+    expect(result).toMatchObject({epoch: 0, miner_weights: {accepted_leads: 3}})
     expect(result.chain.submission).toMatchObject({
       status: 'dry_run',
       call: {call: 'set_weights', netuid: 71, uids: [1, 2], weights: [65535, 32768], versionKey: 7},
     })
     expect(provider.calls).not.toContain('author_submitAndWatchExtrinsic')
     expect(provider.calls).not.toContain('author_submitExtrinsic')
-    expect((await world.operator.clock()).anchor_block).toBe(HEAD)
+    expect((await world.operator.clock()).anchor_block).toBe(360)
+  })
+
+  it('without --dry-run signs and sends set_weights, waits for its block, and records the chain head', async () => {
+    const run = await runCli(args, {XDG_DATA_HOME: path.join(home, 'data')})
+    expect(run.code, run.stderr).toBe(0)
+    const result = EpochWeights.resultSchema!.parse(run.json()) as any
+    expect(result.chain.submission).toMatchObject({status: 'included', call: {call: 'set_weights', uids: [1, 2], weights: [65535, 32768], versionKey: 7}})
+    expect(provider.calls).toContain('author_submitAndWatchExtrinsic')
+    expect((await world.operator.clock()).anchor_block).toBeGreaterThanOrEqual(HEAD)
   })
 
   it('refuses without a wallet, and names an unreachable node', async () => {

@@ -110,12 +110,14 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const ids = await enqueue(3)
     const [a, b, c, d] = validators as [ConsensusService, ConsensusService, ConsensusService, ConsensusService]
     expect(await pulledIds(a, 1)).toEqual([ids[0]])
-    expect(await pulledIds(a, 1)).toEqual([ids[1]])
+    // Its unvoted lease comes back first (a lost answer is recovered), then the next in the queue.
+    expect(await pulledIds(a, 2)).toEqual([ids[0], ids[1]])
     expect(await pulledIds(b, 5)).toEqual(ids)
     expect(await pulledIds(c, 5)).toEqual(ids)
     // ids[0] and ids[1] are full (a, b, c); ids[2] has b and c.
     expect(await pulledIds(d, 5)).toEqual([ids[2]])
-    expect(await pulledIds(a, 5)).toEqual([])
+    // Nothing new for a: only what it already holds.
+    expect(await pulledIds(a, 5)).toEqual([ids[0], ids[1]])
   })
 
   it('given an identical resubmit, then it succeeds and changes nothing; a different vote is refused', async () => {
@@ -190,10 +192,67 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     await validators[0]!.submit([vote(id!, true)])
     await validators[1]!.submit([vote(id!, true)])
     const sweep = await world.operator.sweep()
-    expect(sweep).toMatchObject({decided: 0, pending: {total: 2, unclaimed: 1, waiting_for_validators: 1, waiting_for_votes: 0}})
+    expect(sweep).toMatchObject({timed_out: 0, pending: {total: 2, unclaimed: 1, waiting_for_validators: 1, waiting_for_votes: 0}})
     const status = await world.operator.prospect(id!)
     expect(status).toMatchObject({consensus_status: 'pending', holders: 2})
     expect(status.votes).toHaveLength(2)
+  })
+
+  it('given a quorum that does not come, when the quorum timeout passes, then the sweep decides with the votes there are', async () => {
+    await world.operator.updateSettings({quorum_timeout_blocks: 100})
+    const [twoValid, oneValid, none] = await enqueue(3)
+    const [a, b] = validators as [ConsensusService, ConsensusService]
+    await a.pull(10)
+    await b.pull(10)
+    await a.submit([vote(twoValid!, true), vote(oneValid!, true), vote(none!, true)])
+    await b.submit([vote(twoValid!, true), vote(oneValid!, false)])
+    // b gave `none` back: every validator that could take it has had it.
+    await b.release([none!])
+    const {block} = await world.operator.clock()
+    await world.setBlock(block + 99)
+    expect((await world.operator.sweep()).timed_out).toBe(0)
+    await world.setBlock(block + 100)
+    const sweep = await world.operator.sweep()
+    expect(sweep).toMatchObject({timed_out: 3, accepted: 1, rejected: 2, pending: {total: 0}})
+    const decided = await world.sql.query<{id: string; consensus_status: string; decision_reason: string}>(
+      'select id, consensus_status, decision_reason from public.prospect_queue order by queue_seq',
+    )
+    expect(decided).toEqual([
+      {id: twoValid, consensus_status: 'accepted', decision_reason: 'majority_valid'},
+      {id: oneValid, consensus_status: 'rejected', decision_reason: 'quorum_timeout'},
+      {id: none, consensus_status: 'rejected', decision_reason: 'quorum_timeout'},
+    ])
+    // A late vote on a decided prospect changes nothing.
+    const late = await validators[2]!.pull(10)
+    expect(late.prospects).toEqual([])
+  })
+
+  it('given the quorum setting changes, then prospects in flight follow the new quorum', async () => {
+    const [first, second] = await enqueue(2)
+    const [a, b, c, d] = validators as [ConsensusService, ConsensusService, ConsensusService, ConsensusService]
+    for (const v of [a, b, c]) await v.pull(10)
+    expect(await pulledIds(d)).toEqual([]) // both full at quorum 3
+    await world.operator.updateSettings({quorum: 4, majority: 3})
+    expect(await pulledIds(d)).toEqual([first, second]) // reopened for a fourth validator
+    await a.submit([vote(first!, true), vote(second!, true)])
+    await b.submit([vote(first!, true), vote(second!, true)])
+    await world.operator.updateSettings({quorum: 2, majority: 2})
+    const decided = await world.sql.query<{consensus_status: string}>('select consensus_status from public.prospect_queue order by queue_seq')
+    expect(decided).toEqual([{consensus_status: 'accepted'}, {consensus_status: 'accepted'}])
+  })
+
+  it('given two batches deciding leads with the same emails in opposite queue order, then both finish and each email is accepted once', async () => {
+    // A(x) D(y) C(y) B(x): one batch decides {A, C}, the other {D, B}, at the same time.
+    const {prospect_ids: ids} = await minerOne.enqueue([lead('A', {email: 'x@dup.example'}), lead('D', {email: 'y@dup.example'}), lead('C', {email: 'Y@dup.example'}), lead('B', {email: 'x@dup.example'})])
+    const [a, b, c] = validators as [ConsensusService, ConsensusService, ConsensusService]
+    const [A, D, C, B] = ids as [string, string, string, string]
+    for (const v of [a, b, c]) await v.pull(10)
+    await a.submit(ids.map((id) => vote(id, true)))
+    await b.submit(ids.map((id) => vote(id, true)))
+    const results = await Promise.all([c.submit([vote(A, true), vote(C, true)]), c.submit([vote(D, true), vote(B, true)])])
+    expect(results.reduce((n, r) => n + r.accepted + r.rejected, 0)).toBe(4)
+    const emails = await world.sql.query<{email: string}>('select email from public.leads order by email')
+    expect(emails).toEqual([{email: 'x@dup.example'}, {email: 'y@dup.example'}])
   })
 
   it('given a lead whose email is already in leads, then the decision is rejected as duplicate_email and the vote still succeeds', async () => {
@@ -358,9 +417,9 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const first = await validators[0]!.pull(10)
     expect(first.prospects.map((p) => p.prospect_id)).toEqual(ids.slice(0, 2))
     expect(first).toMatchObject({live_leases: 2, lease_cap: 2})
-    expect(await pulledIds(validators[0]!)).toEqual([])
+    expect(await pulledIds(validators[0]!)).toEqual(ids.slice(0, 2)) // what it holds, nothing new
     await validators[0]!.submit([vote(ids[0]!, true)])
-    expect(await pulledIds(validators[0]!)).toEqual([ids[2]])
+    expect(await pulledIds(validators[0]!)).toEqual([ids[1], ids[2]])
   })
 
   it('given a validator that cannot reach a verdict, when it releases its lease, then the slot goes to another validator at once', async () => {
@@ -372,7 +431,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect(released.results).toContainEqual({prospect_id: first, outcome: 'released'})
     expect(released.results).toContainEqual({prospect_id: '00000000-0000-4000-8000-000000000000', outcome: 'not_held'})
     expect((await a.submit([vote(first!, true)])).results[0]).toMatchObject({outcome: 'lease_released'})
-    expect(await pulledIds(a)).toEqual([]) // never the same validator twice
+    expect(await pulledIds(a)).toEqual([second]) // never the same prospect twice: only the lease it kept
     expect(await pulledIds(b)).toEqual([first, second])
     expect((await world.operator.prospect(first!)).holders).toBe(1)
   })
@@ -389,7 +448,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
 
   it('reports the epoch statistics: decisions, time to consensus, work and agreement per validator', async () => {
     await world.enterEpoch(4)
-    const [id, open] = await enqueue(2)
+    const [id] = await enqueue(2)
     for (const [i, v] of validators.slice(0, 3).entries()) {
       await v.pull(1)
       await v.submit([vote(id!, i !== 2)])
@@ -398,12 +457,12 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const stats = await world.operator.stats()
     expect(stats.epoch).toBe(4)
     expect(stats.decisions).toMatchObject({decided: 1, accepted: 1, rejected: 0, unanimous: 0})
-    expect(stats.decisions.seconds_to_consensus_p95).toBeGreaterThanOrEqual(0)
+    expect(stats.decisions.seconds_to_consensus_avg).toBeGreaterThan(0)
+    expect(stats.decisions.seconds_to_consensus_p95).toBe(stats.decisions.seconds_to_consensus_avg) // one decision
     const byHotkey = Object.fromEntries(stats.validators.map((v) => [v.validator_hotkey, v]))
     expect(byHotkey['validator-1']).toMatchObject({leases: 1, voted: 1, decided_leads: 1, participation: 1, agreement: 1})
     expect(byHotkey['validator-3']).toMatchObject({voted: 1, agreement: 0})
     expect(byHotkey['validator-4']).toMatchObject({leases: 1, voted: 0, decided_leads: 0, share_of_work: 0.25})
-    expect(open).toBeDefined()
   })
 
   describe('bad input is refused with a stable code and nothing is written', () => {

@@ -13,8 +13,8 @@ export default class ConsensusSweep extends LeadpoetCommand {
     const sweep = await session.service.sweep()
     this.log(
       renderTable(
-        ['block', 'epoch', 'leases expired', 'reopened', 'decided', 'accepted', 'rejected', 'pending', 'unclaimed', 'need validators', 'need votes'],
-        [[sweep.block, sweep.epoch, sweep.expired_leases, sweep.reopened_prospects, sweep.decided, sweep.accepted, sweep.rejected, sweep.pending.total, sweep.pending.unclaimed, sweep.pending.waiting_for_validators, sweep.pending.waiting_for_votes]],
+        ['block', 'epoch', 'leases expired', 'reopened', 'timed out', 'accepted', 'rejected', 'pending', 'unclaimed', 'need validators', 'need votes'],
+        [[sweep.block, sweep.epoch, sweep.expired_leases, sweep.reopened_prospects, sweep.timed_out, sweep.accepted, sweep.rejected, sweep.pending.total, sweep.pending.unclaimed, sweep.pending.waiting_for_validators, sweep.pending.waiting_for_votes]],
       ),
     )
     return sweep

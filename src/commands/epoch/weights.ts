@@ -9,7 +9,7 @@ import {EpochWeightsDocument, setEpochWeights, type EpochWeightsResult} from '..
 
 export default class EpochWeights extends LeadpoetCommand {
   static override resultSchema = EpochWeightsDocument
-  static override summary = "Set an epoch's miner weights on chain with the operator's hotkey (commit-reveal when the subnet has it)."
+  static override summary = "Set an epoch's miner weights (default: the previous epoch) on chain with the operator's hotkey (commit-reveal when the subnet has it)."
   static override description = `Shares of accepted leads become u16 weights on the miners' uids (miners no longer registered are dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are committed; running it twice in an epoch commits once.
 --dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends nothing.`
   static override examples = ['<%= config.bin %> epoch weights --dry-run --wallet.name owner --wallet.hotkey default', '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json']
@@ -41,6 +41,7 @@ export default class EpochWeights extends LeadpoetCommand {
         fallback,
         dryRun: flags['dry-run'],
       }),
+      !flags['dry-run'],
     )
     const {chain} = result
     this.log(`Epoch ${result.epoch}: ${result.miner_weights.accepted_leads} accepted leads from ${result.miner_weights.miners.length} miners; subnet ${netuid} on ${chain.network.name}, block ${chain.head.block}.`)
