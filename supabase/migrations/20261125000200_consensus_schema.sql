@@ -5,21 +5,6 @@
 -- schema `leadpoet`, which the Data API does not expose. Nobody but the functions touches either:
 -- RLS is on everywhere with no policies, and anon/authenticated hold no table privileges.
 
--- Roles hosted Supabase already has; a plain Postgres or PGlite gets them here (roles are cluster-wide).
-do $$
-begin
-  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit bypassrls;
-  end if;
-end
-$$;
-
 create schema leadpoet;
 revoke all on schema leadpoet from public;
 

@@ -192,6 +192,18 @@ describe('leadpoet simulate', () => {
   })
 })
 
+describe('errors under --json', () => {
+  it('name a usage error USAGE and a malformed id INVALID_INPUT, with exit 2', async () => {
+    const env = {XDG_DATA_HOME: path.join(home, 'usage-json')}
+    const usage = await runCli(['pull', '--limit', '0', '--hotkey', 'x', '--json'], env)
+    expect(usage.code).toBe(2)
+    expect(usage.json().error.code).toBe('USAGE')
+    const malformed = await runCli(['consensus', 'show', 'not-a-uuid', '--json'], env)
+    expect(malformed.code).toBe(2)
+    expect(malformed.json().error.code).toBe('INVALID_INPUT')
+  })
+})
+
 describe('usage errors', () => {
   it.each([
     [['pull', '--limit', '0'], 2],

@@ -61,6 +61,10 @@ describe('leadpoet db', () => {
     await writeFile(lock, JSON.stringify({pid: 2 ** 22 + 12345, command: 'pull', since: '2026-11-25T00:00:00Z'}))
     const taken = await runCli(['db', 'status', '--json'], env)
     expect(taken.code).toBe(0)
+
+    await writeFile(lock, '') // a crash between creating the file and writing it
+    const afterCrash = await runCli(['db', 'status', '--json'], env)
+    expect(afterCrash.code, afterCrash.stdout).toBe(0)
   })
 
   it('answers bad usage with exit code 2 and a clear message', async () => {
