@@ -71,7 +71,10 @@ export async function migrationStatus(db: SqlSession, migrations?: Migration[]):
 /** Applies what is not applied yet, oldest first; returns the versions it applied. */
 export async function migrate(db: SqlSession, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations())
-  await ensureHistoryTable(db)
+  await db.transaction(async (tx) => {
+    await tx.query(LOCK)
+    await ensureHistoryTable(tx)
+  })
   const done: string[] = []
   for (const migration of all) {
     const applied = await db.transaction(async (tx) => {

@@ -89,6 +89,23 @@ update public.prospect_queue set queued_block = 0 where queued_block is null;
 alter table public.prospect_queue alter column queued_block set default 0, alter column queued_block set not null;
 
 create unique index prospect_queue_queue_seq_key on public.prospect_queue (queue_seq);
+
+-- Queue order is commit order: every insert (the enqueue function's, or an operator's direct one)
+-- takes this lock before any queue_seq is drawn, and holds it to commit. A pull can therefore never
+-- see a later prospect while an earlier one is still uncommitted and move its position past it.
+create function leadpoet.serialize_enqueue()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  perform pg_advisory_xact_lock(71001, 0);
+  return null;
+end
+$$;
+create trigger prospect_queue_serialize_enqueue
+  before insert on public.prospect_queue
+  for each statement execute function leadpoet.serialize_enqueue();
 -- The pull's two scans: pending rows in queue order, and the few reopened ones behind a position.
 create index prospect_queue_pending_idx on public.prospect_queue (queue_seq)
   where consensus_status = 'pending';

@@ -285,9 +285,7 @@ begin
       else format('prospect %s is %s bytes, over the 64 KiB limit', v_bad.i, v_bad.size) end;
   end if;
 
-  -- queue_seq is taken under this lock so that queue order is commit order: a pull can never see a
-  -- later prospect while an earlier one is still uncommitted and slip its position past it.
-  perform pg_advisory_xact_lock(71001, 0);
+  -- The insert trigger serializes enqueues (queue order is commit order).
   with inserted as (
     insert into public.prospect_queue (miner_hotkey, prospect, queued_block)
     select v_caller.hotkey, a.e, leadpoet.current_block()

@@ -3,6 +3,7 @@
 -- included); only the consensus columns go. The roles anon/authenticated/service_role stay: they are
 -- cluster-wide and hosted Supabase owns them. Row level security stays on for the kept tables: turning
 -- it off could open them to roles that hold table grants.
+drop trigger if exists prospect_queue_serialize_enqueue on public.prospect_queue;
 drop view if exists public.consensus_results;
 drop table if exists public.validation_tracking;
 drop schema if exists leadpoet cascade;
