@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, test} from 'vitest'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
 import {FileCommitStore} from '../../src/chain/file-commit-store.js'
-import type {NewPendingCommit} from '../../src/chain/pending-commits.js'
+import {pendingCommit} from './helpers.js'
 
 let dir: string
 let file: string
@@ -16,20 +16,7 @@ afterEach(async () => {
   await rm(dir, {recursive: true, force: true})
 })
 
-function commit(overrides: Partial<NewPendingCommit> = {}): NewPendingCommit {
-  return {
-    netuid: 71,
-    hotkey: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
-    uids: [1, 2],
-    weights: [65535, 12],
-    salt: [1, 2, 3, 4, 5, 6, 7, 8],
-    versionKey: 0,
-    commitHash: `0x${'aa'.repeat(32)}`,
-    epoch: 27,
-    submittedAtBlock: 10_000,
-    ...overrides,
-  }
-}
+const commit = pendingCommit
 
 describe('the file-backed pending-commit store', () => {
   test('keeps commits across instances (it is the file, not memory), owner-readable only', async () => {

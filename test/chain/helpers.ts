@@ -9,6 +9,7 @@ import {type ChainConnection, connectChain} from '../../src/chain/connection.js'
 import type {ChainDeadlines} from '../../src/chain/deadline.js'
 import {epochIndex} from '../../src/chain/epoch.js'
 import {type ExtrinsicOutcome, OfflineChainProvider, type SubmittedExtrinsic} from '../../src/chain/offline-provider.js'
+import type {NewPendingCommit} from '../../src/chain/pending-commits.js'
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** The shared fixtures sit beside the project checkout (CI copies shared/ next to it). */
@@ -221,4 +222,20 @@ export function handmadeCommitHash(hotkey: string, netuid: number, uids: number[
 /** The first block of the epoch after the one `block` is in (for a subnet). */
 export function nextEpochStart(netuid: number, tempo: number, block: number): number {
   return (epochIndex(netuid, tempo, block) + 1) * (tempo + 1) - (netuid + 1)
+}
+
+/** A commit as the weights flow would save it: the fixture both PendingCommitStore tests share. */
+export function pendingCommit(overrides: Partial<NewPendingCommit> = {}): NewPendingCommit {
+  return {
+    netuid: 71,
+    hotkey: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
+    uids: [1, 2],
+    weights: [65535, 12],
+    salt: [1, 2, 3, 4, 5, 6, 7, 8],
+    versionKey: 0,
+    commitHash: `0x${'aa'.repeat(32)}`,
+    epoch: 27,
+    submittedAtBlock: 10_000,
+    ...overrides,
+  }
 }

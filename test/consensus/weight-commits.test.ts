@@ -1,20 +1,9 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import type {NewPendingCommit} from '../../src/chain/index.js'
 import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
+import {pendingCommit} from '../chain/helpers.js'
 import {createWorld, type Backend, type World} from '../support/world.js'
 
-const commit = (overrides: Partial<NewPendingCommit> = {}): NewPendingCommit => ({
-  netuid: 71,
-  hotkey: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
-  uids: [1, 2],
-  weights: [65535, 12],
-  salt: [1, 2, 3, 4, 5, 6, 7, 8],
-  versionKey: 0,
-  commitHash: `0x${'aa'.repeat(32)}`,
-  epoch: 27,
-  submittedAtBlock: 10_000,
-  ...overrides,
-})
+const commit = pendingCommit
 
 describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the database (%s)', (backend) => {
   let world: World
