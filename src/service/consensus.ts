@@ -29,8 +29,8 @@ export class ConsensusService {
   }
 
   /** Records the chain head a chain-aware command saw; epochs and leases count from it. */
-  setChainAnchor(block: number, seenAt?: Date): Promise<R.ChainClock> {
-    return this.call('set_chain_anchor', R.ChainClock, {p_block: block, p_seen_at: seenAt?.toISOString() ?? null})
+  setChainAnchor(block: number, seenAt?: Date, options: {force?: boolean} = {}): Promise<R.ChainClock> {
+    return this.call('set_chain_anchor', R.ChainClock, {p_block: block, p_seen_at: seenAt?.toISOString() ?? null, p_force: options.force ?? false})
   }
 
   settings(): Promise<R.ConsensusSettings> {

@@ -162,13 +162,18 @@ begin
 end
 $$;
 
-create function public.set_chain_anchor(p_block bigint, p_seen_at timestamptz default null)
+-- Once an epoch has been closed, a clock that jumps more than three epochs from where it stands is
+-- refused unless forced: a typo or the wrong network would otherwise stamp decisions (and closings)
+-- into epochs far away, and a closed epoch keeps the clock from ever coming back below it.
+create function public.set_chain_anchor(p_block bigint, p_seen_at timestamptz default null, p_force boolean default false)
 returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_seen_at timestamptz := coalesce(p_seen_at, now());
+  v_now_block bigint;
+  v_limit bigint := 3 * (select s.blocks_per_epoch from leadpoet.settings s);
 begin
   perform leadpoet.require_caller(array['operator']);
   if p_block is null or p_block < 0 then
@@ -176,6 +181,13 @@ begin
   end if;
   if v_seen_at > now() + interval '5 minutes' then
     raise exception using errcode = 'LP400', message = 'seen_at is in the future';
+  end if;
+  v_now_block := leadpoet.current_block();
+  if not coalesce(p_force, false) and abs(p_block - v_now_block) > v_limit
+     and exists (select 1 from leadpoet.epoch_closures) then
+    raise exception using errcode = 'LP400', message = format(
+      'block %s is %s blocks from the clock (block %s): more than three epochs away once epochs have been closed; force it if the chain really is there',
+      p_block, abs(p_block - v_now_block), v_now_block);
   end if;
   update leadpoet.chain_anchor set block_number = p_block, seen_at = v_seen_at, updated_at = now();
   return leadpoet.clock_json();
@@ -1178,7 +1190,7 @@ end
 $$;
 
 revoke execute on function
-  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz),
+  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz, boolean),
   public.consensus_settings(), public.update_consensus_settings(jsonb),
   public.enqueue_prospects(jsonb), public.pull_prospects_for_validator(integer),
   public.submit_assessments(jsonb), public.sweep_consensus(),
@@ -1190,7 +1202,7 @@ revoke execute on function
   from public, anon;
 
 grant execute on function
-  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz),
+  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz, boolean),
   public.consensus_settings(), public.update_consensus_settings(jsonb),
   public.enqueue_prospects(jsonb), public.pull_prospects_for_validator(integer),
   public.submit_assessments(jsonb), public.sweep_consensus(),

@@ -1,7 +1,7 @@
 -- Undoes 20261125000300_consensus_functions: every RPC function. The helpers and types in schema
 -- leadpoet go with the schema in the next rollback step.
 drop function if exists
-  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz),
+  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz, boolean),
   public.consensus_settings(), public.update_consensus_settings(jsonb),
   public.enqueue_prospects(jsonb), public.pull_prospects_for_validator(integer),
   public.submit_assessments(jsonb), public.sweep_consensus(),

@@ -389,6 +389,16 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect((await world.operator.clock()).epoch).toBe(8)
   })
 
+  it('given a closed epoch, then a chain anchor far from the clock is refused unless forced', async () => {
+    await world.enterEpoch(3)
+    await world.operator.closeEpoch(2)
+    const typo = await rejects(world.operator.setChainAnchor(3 * 360 * 1000))
+    expect(typo).toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/more than three epochs away/)})
+    expect((await world.operator.clock()).epoch).toBe(3)
+    await world.operator.setChainAnchor(5 * 360) // two epochs on: a clock that drifted, accepted
+    expect((await world.operator.setChainAnchor(50 * 360, undefined, {force: true})).epoch).toBe(50)
+  })
+
   it('given votes, then only the operator sees them before the decision; miners see only their own prospects', async () => {
     const [id] = await enqueue(1)
     const [a, b, c] = validators as [ConsensusService, ConsensusService, ConsensusService]

@@ -13,6 +13,7 @@ export default class EpochClock extends LeadpoetCommand {
     ...chainFlags,
     refresh: Flags.boolean({description: 'read the chain head and record it as the anchor', exclusive: ['block']}),
     block: Flags.integer({description: 'record this block number as seen now', min: 0, exclusive: ['refresh']}),
+    force: Flags.boolean({description: 'accept a block more than three epochs from the clock (once epochs have been closed)', dependsOn: ['block']}),
   }
 
   async run(): Promise<R.ChainClock> {
@@ -22,7 +23,7 @@ export default class EpochClock extends LeadpoetCommand {
       const {network} = chainChoice(flags, this.appConfig)
       await withChainAnchored(network, service, (connection) => connection.readHead())
     } else if (flags.block !== undefined) {
-      await service.setChainAnchor(flags.block)
+      await service.setChainAnchor(flags.block, undefined, {force: flags.force})
     }
     const clock = await service.clock()
     this.log(`Block ${clock.block}, epoch ${clock.epoch} (blocks ${clock.epoch_start_block}-${clock.next_epoch_block - 1}); next epoch at ${clock.next_epoch_at}. Anchor: block ${clock.anchor_block} seen ${clock.anchor_seen_at}.`)
