@@ -1,15 +1,14 @@
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {ConsensusStore, RpcFunction} from '../store/store.js'
+import type {ConsensusStore} from '../store/store.js'
 import {isHotkeyAddress, type AuthRpc} from './core.js'
 
 /**
  * The auth functions through a store (direct Postgres, PGlite, or supabase-js with the service-role
- * key), called as the store's identity, which must be the operator's. The adapters take any function
- * name; the cast only stands in until RPC_FUNCTIONS lists the auth functions.
+ * key), called as the store's identity, which must be the operator's.
  */
 export function authRpcOverStore(store: ConsensusStore): AuthRpc {
-  return (fn, args) => store.rpc(fn as RpcFunction, args)
+  return (fn, args) => store.rpc(fn, args)
 }
 
 export type RevocationKind = 'jti' | 'hotkey'

@@ -1189,26 +1189,24 @@ begin
 end
 $$;
 
-revoke execute on function
-  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz, boolean),
-  public.consensus_settings(), public.update_consensus_settings(jsonb),
-  public.enqueue_prospects(jsonb), public.pull_prospects_for_validator(integer),
-  public.submit_assessments(jsonb), public.sweep_consensus(),
-  public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
-  public.close_epoch(bigint), public.clear_old_validation_tracking(),
-  public.prospect_consensus(uuid), public.release_leases(jsonb),
-  public.list_prospects(text, text, integer), public.consensus_stats(bigint),
-  public.known_lead_emails(jsonb)
-  from public, anon;
-
-grant execute on function
-  public.consensus_clock(), public.set_chain_anchor(bigint, timestamptz, boolean),
-  public.consensus_settings(), public.update_consensus_settings(jsonb),
-  public.enqueue_prospects(jsonb), public.pull_prospects_for_validator(integer),
-  public.submit_assessments(jsonb), public.sweep_consensus(),
-  public.epoch_eligibility(bigint), public.epoch_miner_weights(bigint),
-  public.close_epoch(bigint), public.clear_old_validation_tracking(),
-  public.prospect_consensus(uuid), public.release_leases(jsonb),
-  public.list_prospects(text, text, integer), public.consensus_stats(bigint),
-  public.known_lead_emails(jsonb)
-  to authenticated, service_role;
+-- The RPC API, listed once: no execute for PUBLIC or anon, execute for authenticated and service_role.
+do $$
+declare
+  f regprocedure;
+begin
+  foreach f in array array[
+    'public.consensus_clock()', 'public.set_chain_anchor(bigint, timestamptz, boolean)',
+    'public.consensus_settings()', 'public.update_consensus_settings(jsonb)',
+    'public.enqueue_prospects(jsonb)', 'public.pull_prospects_for_validator(integer)',
+    'public.submit_assessments(jsonb)', 'public.sweep_consensus()',
+    'public.epoch_eligibility(bigint)', 'public.epoch_miner_weights(bigint)',
+    'public.close_epoch(bigint)', 'public.clear_old_validation_tracking()',
+    'public.prospect_consensus(uuid)', 'public.release_leases(jsonb)',
+    'public.list_prospects(text, text, integer)', 'public.consensus_stats(bigint)',
+    'public.known_lead_emails(jsonb)']::regprocedure[]
+  loop
+    execute format('revoke execute on function %s from public, anon', f);
+    execute format('grant execute on function %s to authenticated, service_role', f);
+  end loop;
+end
+$$;
