@@ -64,7 +64,12 @@ async function enqueue(sql: SqlSession, service: (identity: Identity) => Consens
 
 /** Prospects with other than three distinct voters, and prospects handed to more than three validators. */
 async function correctness(sql: SqlSession) {
-  const [row] = await sql.query<{duplicates: number; over_assigned: number; undecided: number; leads_mismatch: number}>(`
+  const [row] = await sql.query<{
+    duplicates: number
+    over_assigned: number
+    undecided: number
+    leads_mismatch: number
+  }>(`
     select (select count(*)::int from (select prospect_id from public.validation_tracking
                                          group by prospect_id having count(*) <> count(distinct validator_hotkey)) d)
              + (select count(*)::int - count(distinct prospect_id)::int from public.leads) as duplicates,
@@ -76,7 +81,12 @@ async function correctness(sql: SqlSession) {
   return row!
 }
 
-async function drain(label: string, service: (identity: Identity) => ConsensusService, sql: SqlSession, roundTripsPerCall: number) {
+async function drain(
+  label: string,
+  service: (identity: Identity) => ConsensusService,
+  sql: SqlSession,
+  roundTripsPerCall: number,
+) {
   await resetQueue(sql)
   await enqueue(sql, service, N)
   const validators = Array.from({length: V}, (_, i) => service({hotkey: `bench-validator-${i}`, role: 'validator'}))
@@ -131,7 +141,8 @@ async function largeQueue(sql: SqlSession, service: (identity: Identity) => Cons
       const t = performance.now()
       const {prospects} = await worker.pull(BATCH)
       latencies.push(performance.now() - t)
-      if (prospects.length) await worker.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: i % 2 === 0, score: 0.5})))
+      if (prospects.length)
+        await worker.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: i % 2 === 0, score: 0.5})))
     }
   }
   // One validator runs far ahead of everyone: it votes on AHEAD prospects nobody else has touched
@@ -139,7 +150,7 @@ async function largeQueue(sql: SqlSession, service: (identity: Identity) => Cons
   const runner = service({hotkey: 'bench-runner', role: 'validator'})
   const runnerLatencies: number[] = []
   const AHEAD = Math.min(20_000, LARGE / 2)
-  for (let voted = 0; voted < AHEAD; ) {
+  for (let voted = 0; voted < AHEAD;) {
     const t = performance.now()
     const {prospects} = await runner.pull(BATCH)
     runnerLatencies.push(performance.now() - t)
@@ -178,7 +189,10 @@ async function main() {
       ...Array.from({length: 4}, (_, m): Identity => ({hotkey: `bench-miner-${m}`, role: 'miner'})),
       ...Array.from({length: V}, (_, i): Identity => ({hotkey: `bench-validator-${i}`, role: 'validator'})),
     ]) {
-      clients.set(identity.hotkey, new ConsensusService(new SupabaseConsensusStore(await postgrest.clientFor(identity))))
+      clients.set(
+        identity.hotkey,
+        new ConsensusService(new SupabaseConsensusStore(await postgrest.clientFor(identity))),
+      )
     }
     const viaPostgrest = (identity: Identity) => clients.get(identity.hotkey)!
     const postgrestResult = await drain('postgrest', viaPostgrest, sql, 1)

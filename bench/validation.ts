@@ -74,7 +74,9 @@ const domainOf = (i: number) => `bench-company-${i}.com`
 const dns = await startDnsServer(
   (name) => {
     const apex = name.replace(/^www\./, '')
-    return /^bench-company-\d+\.com$/.test(apex) ? {mx: [{exchange: `mx.${apex}`, priority: 10}], a: ['127.0.0.1']} : undefined
+    return /^bench-company-\d+\.com$/.test(apex)
+      ? {mx: [{exchange: `mx.${apex}`, priority: 10}], a: ['127.0.0.1']}
+      : undefined
   },
   {delayMs},
 )
@@ -85,7 +87,10 @@ try {
   const leads = Array.from({length: leadCount}, (_, i) => makeNetworkLead(domainOf(i), web.port))
   const config = loopbackConfig(dns.server)
 
-  const sequential = await measure(createLeadValidator({config: {...config, concurrency: 1}}), leads.slice(0, sequentialCount))
+  const sequential = await measure(
+    createLeadValidator({config: {...config, concurrency: 1}}),
+    leads.slice(0, sequentialCount),
+  )
   const validator = createLeadValidator({config})
   const concurrent = await measure(validator, leads)
   const cached = await measure(validator, leads)
@@ -122,8 +127,12 @@ try {
     const line = (name: string, phase: Phase) =>
       `${name.padEnd(11)} ${String(phase.leads).padStart(5)} leads  ${phase.seconds.toFixed(3).padStart(8)} s  ` +
       `${phase.leadsPerSecond.toFixed(1).padStart(9)} leads/s  valid ${phase.valid}  peak RSS ${phase.peakRssMiB} MiB, heap ${phase.peakHeapMiB} MiB`
-    console.log(`validation benchmark: ${leadCount} leads, loopback DNS and HTTP answering after ${delayMs} ms (node ${process.version})`)
-    console.log(`limits: ${config.concurrency} leads, ${config.network.dnsConcurrency} DNS queries, ${config.network.httpConcurrency} HTTP requests at once`)
+    console.log(
+      `validation benchmark: ${leadCount} leads, loopback DNS and HTTP answering after ${delayMs} ms (node ${process.version})`,
+    )
+    console.log(
+      `limits: ${config.concurrency} leads, ${config.network.dnsConcurrency} DNS queries, ${config.network.httpConcurrency} HTTP requests at once`,
+    )
     console.log(line('sequential', sequential))
     console.log(line('concurrent', concurrent))
     console.log(line('cached', cached))

@@ -30,7 +30,9 @@ export const LEAD_LIMITS = {
 
 // C0/C1 controls and bidirectional overrides (used to disguise text); multi-line fields may keep \t \n \r.
 const CONTROL_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u
-const CONTROL_CHARS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u
+const CONTROL_CHARS_EXCEPT_WHITESPACE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u
 // Markup such as <script>, </b>, <!-- or <?php: no lead field legitimately contains it.
 const MARKUP = /<\s*[a-z!?/]/i
 const REPLACEMENT_CHAR = '\uFFFD'
@@ -110,7 +112,11 @@ const leadShape = {
   // LinkedIn-style bands ("51-200", "10,001+") or an exact head count.
   employee_count: z
     .union([
-      z.number({message: headCount}).int({message: headCount}).min(0, {message: headCount}).max(10_000_000, {message: headCount}),
+      z
+        .number({message: headCount})
+        .int({message: headCount})
+        .min(0, {message: headCount})
+        .max(10_000_000, {message: headCount}),
       text(32),
     ])
     .optional(),
@@ -130,7 +136,11 @@ export const leadSchema = z
   .superRefine((lead, ctx) => {
     const extra = Object.keys(lead).filter((key) => !KNOWN_FIELDS.has(key))
     if (extra.length > LEAD_LIMITS.extraFields) {
-      ctx.addIssue({code: 'custom', path: [], message: `has ${extra.length} unknown fields (at most ${LEAD_LIMITS.extraFields})`})
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `has ${extra.length} unknown fields (at most ${LEAD_LIMITS.extraFields})`,
+      })
       return
     }
     let size = 0
@@ -152,7 +162,10 @@ export const leadSchema = z
       })
     }
   })
-  .transform((lead): typeof lead & {full_name: string} => ({...lead, full_name: lead.full_name ?? `${lead.first} ${lead.last}`}))
+  .transform((lead): typeof lead & {full_name: string} => ({
+    ...lead,
+    full_name: lead.full_name ?? `${lead.first} ${lead.last}`,
+  }))
 
 export type Lead = z.output<typeof leadSchema>
 
@@ -175,7 +188,10 @@ export function parseLead(input: unknown): ParsedLead {
     result = leadSchema.safeParse(input)
   } catch (error) {
     // Only hostile objects get here (a throwing getter or proxy); JSON input cannot.
-    return {ok: false, issues: [{field: '(lead)', message: `could not be read: ${(error as Error)?.message ?? String(error)}`}]}
+    return {
+      ok: false,
+      issues: [{field: '(lead)', message: `could not be read: ${(error as Error)?.message ?? String(error)}`}],
+    }
   }
   if (result.success) return {ok: true, lead: result.data}
   return {

@@ -22,7 +22,11 @@ export interface LockRefusal {
  */
 export async function acquireLock(lockPath: string, refusal: LockRefusal): Promise<() => Promise<void>> {
   await mkdir(path.dirname(lockPath), {recursive: true})
-  const holder: LockHolder = {pid: process.pid, command: process.argv.slice(2).join(' '), since: new Date().toISOString()}
+  const holder: LockHolder = {
+    pid: process.pid,
+    command: process.argv.slice(2).join(' '),
+    since: new Date().toISOString(),
+  }
   // Written whole to a file of our own, then linked into place: nobody ever reads a half-written lock.
   const draft = `${lockPath}.${process.pid}.${randomUUID()}`
   await writeFile(draft, JSON.stringify(holder), {mode: 0o600})
@@ -37,7 +41,8 @@ export async function acquireLock(lockPath: string, refusal: LockRefusal): Promi
         if (current && current.pid !== process.pid && isAlive(current.pid)) {
           throw new LeadpoetError(
             refusal.code,
-            `${refusal.what} is in use by process ${current.pid} (leadpoet ${current.command}, since ${current.since}); try again when it ends`,
+            `${refusal.what} is in use by process ${current.pid} (leadpoet ${current.command}, ` +
+              `since ${current.since}); try again when it ends`,
             refusal.exitCode,
             {holder: current},
           )

@@ -114,7 +114,10 @@ export function parseChallenge(text: string): Challenge {
     throw new AuthError('INVALID_CHALLENGE', 'the challenge timestamp must be whole Unix seconds')
   }
   if (!NONCE_PATTERN.test(nonce!)) {
-    throw new AuthError('INVALID_CHALLENGE', 'the challenge nonce must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -')
+    throw new AuthError(
+      'INVALID_CHALLENGE',
+      'the challenge nonce must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -',
+    )
   }
   return {hotkey: hotkey!, timestamp: Number(timestamp), nonce: nonce!}
 }
@@ -124,7 +127,10 @@ export function randomNonce(): string {
   return u8aToHex(crypto.getRandomValues(new Uint8Array(16)), -1, false)
 }
 
-export async function signChallenge(signer: ChallengeSigner, options: {now?: Date; nonce?: string} = {}): Promise<SignedChallenge> {
+export async function signChallenge(
+  signer: ChallengeSigner,
+  options: {now?: Date; nonce?: string} = {},
+): Promise<SignedChallenge> {
   const challenge = formatChallenge({
     hotkey: signer.address,
     timestamp: Math.floor((options.now ?? new Date()).getTime() / 1000),
@@ -174,7 +180,10 @@ export function signingKeyFrom(config: {secret?: string; jwk?: string}): TokenSi
       throw new AuthError('ISSUER_MISCONFIGURED', 'the signing key is not a JSON Web Key')
     }
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
-      throw new AuthError('ISSUER_MISCONFIGURED', 'the signing key must be a private EC P-256 JWK (kty EC, crv P-256, with d) for ES256')
+      throw new AuthError(
+        'ISSUER_MISCONFIGURED',
+        'the signing key must be a private EC P-256 JWK (kty EC, crv P-256, with d) for ES256',
+      )
     }
     return {alg: 'ES256', privateJwk: jwk}
   }
@@ -184,7 +193,10 @@ export function signingKeyFrom(config: {secret?: string; jwk?: string}): TokenSi
     }
     return {alg: 'HS256', secret: config.secret}
   }
-  throw new AuthError('ISSUER_MISCONFIGURED', 'no signing key: set the JWT secret (HS256) or an ES256 signing key (JWK)')
+  throw new AuthError(
+    'ISSUER_MISCONFIGURED',
+    'no signing key: set the JWT secret (HS256) or an ES256 signing key (JWK)',
+  )
 }
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600
@@ -204,7 +216,11 @@ export interface IssuedToken extends AccessClaims {
  * A JWT PostgREST accepts as the `authenticated` role; the database functions read `hotkey` and
  * `app_role` from it, and the pre-request check `jti` and `hotkey`.
  */
-export async function mintAccessToken(key: TokenSigningKey, claims: AccessClaims, options: {now: Date; ttlSeconds: number}): Promise<IssuedToken> {
+export async function mintAccessToken(
+  key: TokenSigningKey,
+  claims: AccessClaims,
+  options: {now: Date; ttlSeconds: number},
+): Promise<IssuedToken> {
   const issuedAt = Math.floor(options.now.getTime() / 1000)
   const expiresAt = issuedAt + options.ttlSeconds
   const jti = crypto.randomUUID()
@@ -252,11 +268,19 @@ export function parseMetagraphDocument(json: unknown): MetagraphDocument {
     throw new AuthError('INVALID_METAGRAPH', 'the metagraph must be a JSON object of {hotkey: {uid, validator_permit}}')
   }
   // No prototype: a hotkey named like an Object method must not resolve to one.
-  const document: Record<string, {uid: number; validator_permit: boolean}> = Object.create(null)
+  const document = Object.create(null) as Record<string, {uid: number; validator_permit: boolean}>
   for (const [hotkey, entry] of Object.entries(json)) {
     const {uid, validator_permit} = (entry ?? {}) as {uid?: unknown; validator_permit?: unknown}
-    if (!Number.isInteger(uid) || (uid as number) < 0 || (uid as number) > 0xffff || typeof validator_permit !== 'boolean') {
-      throw new AuthError('INVALID_METAGRAPH', `metagraph entry ${JSON.stringify(hotkey.slice(0, 64))} must be {uid: 0-65535, validator_permit: boolean}`)
+    if (
+      !Number.isInteger(uid) ||
+      (uid as number) < 0 ||
+      (uid as number) > 0xffff ||
+      typeof validator_permit !== 'boolean'
+    ) {
+      throw new AuthError(
+        'INVALID_METAGRAPH',
+        `metagraph entry ${JSON.stringify(hotkey.slice(0, 64))} must be {uid: 0-65535, validator_permit: boolean}`,
+      )
     }
     document[hotkey] = {uid: uid as number, validator_permit}
   }
@@ -277,7 +301,12 @@ export function documentRoleResolver(document: MetagraphDocument): RoleResolver 
  * The metagraph document published at a URL (the Edge Function's source: an operator's cron
  * writes it with `leadpoet auth metagraph`), re-read when older than `maxAgeSeconds`.
  */
-export function urlRoleResolver(options: {url: string; maxAgeSeconds?: number; fetch?: typeof fetch; now?: () => Date}): RoleResolver {
+export function urlRoleResolver(options: {
+  url: string
+  maxAgeSeconds?: number
+  fetch?: typeof fetch
+  now?: () => Date
+}): RoleResolver {
   const get = options.fetch ?? fetch
   const now = options.now ?? (() => new Date())
   const maxAgeMs = (options.maxAgeSeconds ?? 60) * 1000
@@ -347,7 +376,12 @@ export function postgrestAuthRpc(options: {restUrl: string; apiKey: string; fetc
     const body = text ? (JSON.parse(text) as unknown) : null
     if (!response.ok) {
       const error = (body ?? {}) as {code?: string; message?: string; details?: string; hint?: string}
-      throw new RpcError(error.code ?? `HTTP${response.status}`, error.message ?? `HTTP ${response.status}`, error.details, error.hint)
+      throw new RpcError(
+        error.code ?? `HTTP${response.status}`,
+        error.message ?? `HTTP ${response.status}`,
+        error.details,
+        error.hint,
+      )
     }
     return body
   }
@@ -356,8 +390,13 @@ export function postgrestAuthRpc(options: {restUrl: string; apiKey: string; fetc
 export function rpcNonceRegistry(rpc: AuthRpc): NonceRegistry {
   return {
     async claim(hotkey, nonce, expiresAt) {
-      const result = (await rpc('auth_claim_nonce', {p_hotkey: hotkey, p_nonce: nonce, p_expires_at: expiresAt.toISOString()})) as {outcome?: unknown}
-      if (!(NONCE_CLAIMS as readonly unknown[]).includes(result?.outcome)) throw new Error(`auth_claim_nonce returned ${JSON.stringify(result)}`)
+      const result = (await rpc('auth_claim_nonce', {
+        p_hotkey: hotkey,
+        p_nonce: nonce,
+        p_expires_at: expiresAt.toISOString(),
+      })) as {outcome?: unknown}
+      if (!(NONCE_CLAIMS as readonly unknown[]).includes(result?.outcome))
+        throw new Error(`auth_claim_nonce returned ${JSON.stringify(result)}`)
       return result.outcome as NonceClaim
     },
   }
@@ -391,7 +430,11 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   }
   const operators = new Set(options.operators ?? [])
   for (const operator of operators) {
-    if (!isHotkeyAddress(operator)) throw new AuthError('ISSUER_MISCONFIGURED', `operator hotkey ${JSON.stringify(operator.slice(0, 64))} is not an SS58 address`)
+    if (!isHotkeyAddress(operator))
+      throw new AuthError(
+        'ISSUER_MISCONFIGURED',
+        `operator hotkey ${JSON.stringify(operator.slice(0, 64))} is not an SS58 address`,
+      )
   }
   const mint = (claims: AccessClaims) => mintAccessToken(options.signingKey, claims, {now: now(), ttlSeconds})
 
@@ -402,11 +445,15 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       if (Math.abs(skew) > MAX_CLOCK_SKEW_SECONDS) {
         throw new AuthError(
           'CHALLENGE_EXPIRED',
-          `the challenge timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'in the future'}; it must be within ${MAX_CLOCK_SKEW_SECONDS} s of the issuer's clock`,
+          `the challenge timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'in the future'}; ` +
+            `it must be within ${MAX_CLOCK_SKEW_SECONDS} s of the issuer's clock`,
         )
       }
       if (!(await verifyChallengeSignature(signed.challenge, challenge.hotkey, signed.signature))) {
-        throw new AuthError('BAD_SIGNATURE', 'the signature is not the challenge hotkey\'s sr25519 signature of the challenge')
+        throw new AuthError(
+          'BAD_SIGNATURE',
+          "the signature is not the challenge hotkey's sr25519 signature of the challenge",
+        )
       }
       // Claimed before the role is looked up: a signed challenge buys at most one attempt, so one
       // captured while its hotkey was not (yet) registered cannot be replayed once it is. The row is
@@ -418,10 +465,14 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       } catch (error) {
         throw new AuthError('NONCE_REGISTRY_FAILED', `cannot record the challenge nonce: ${(error as Error).message}`)
       }
-      if (claim === 'replayed') throw new AuthError('CHALLENGE_REPLAYED', 'this challenge was already used: sign a new one')
+      if (claim === 'replayed')
+        throw new AuthError('CHALLENGE_REPLAYED', 'this challenge was already used: sign a new one')
       if (claim === 'revoked') throw new AuthError('HOTKEY_REVOKED', `hotkey ${challenge.hotkey} is revoked`)
       if (claim === 'expired') {
-        throw new AuthError('CHALLENGE_EXPIRED', "the challenge is out of the database's window: the issuer's clock is off by more than 5 minutes")
+        throw new AuthError(
+          'CHALLENGE_EXPIRED',
+          "the challenge is out of the database's window: the issuer's clock is off by more than 5 minutes",
+        )
       }
 
       if (operators.has(challenge.hotkey)) return mint({hotkey: challenge.hotkey, app_role: 'operator', uid: null})
@@ -430,7 +481,10 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         grant = await options.roles.resolve(challenge.hotkey)
       } catch (error) {
         if (error instanceof AuthError) throw error
-        throw new AuthError('ROLE_LOOKUP_FAILED', `cannot look the hotkey up on the metagraph: ${(error as Error).message}`)
+        throw new AuthError(
+          'ROLE_LOOKUP_FAILED',
+          `cannot look the hotkey up on the metagraph: ${(error as Error).message}`,
+        )
       }
       if (!grant) throw new AuthError('NOT_REGISTERED', `hotkey ${challenge.hotkey} is not registered on the subnet`)
       return mint({hotkey: challenge.hotkey, app_role: grant.role, uid: grant.uid})
@@ -440,7 +494,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       if (!(AUTH_ROLES as readonly string[]).includes(claims.app_role)) {
         throw new AuthError('INVALID_REQUEST', `role must be one of ${AUTH_ROLES.join(', ')}`)
       }
-      if (!isHotkeyAddress(claims.hotkey)) throw new AuthError('INVALID_REQUEST', 'the hotkey must be an SS58 address (prefix 42)')
+      if (!isHotkeyAddress(claims.hotkey))
+        throw new AuthError('INVALID_REQUEST', 'the hotkey must be an SS58 address (prefix 42)')
       if (claims.uid !== null && (!Number.isInteger(claims.uid) || claims.uid < 0 || claims.uid > 0xffff)) {
         throw new AuthError('INVALID_REQUEST', 'uid must be 0 to 65535')
       }
@@ -457,7 +512,8 @@ export const MAX_REQUEST_BYTES = 4096
 export function issuerRequestHandler(issuer: TokenIssuer): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
-      if (request.method !== 'POST') throw new AuthError('METHOD_NOT_ALLOWED', 'POST a signed challenge: {"challenge": "...", "signature": "0x..."}')
+      if (request.method !== 'POST')
+        throw new AuthError('METHOD_NOT_ALLOWED', 'POST a signed challenge: {"challenge": "...", "signature": "0x..."}')
       const signed = parseSignedChallenge(await readBody(request, MAX_REQUEST_BYTES))
       return json(200, await issuer.issueForChallenge(signed))
     } catch (error) {
@@ -479,9 +535,13 @@ function parseSignedChallenge(text: string): SignedChallenge {
   const keys = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body).sort() : []
   const {challenge, signature} = body as Partial<SignedChallenge>
   if (keys.join(',') !== 'challenge,signature' || typeof challenge !== 'string' || typeof signature !== 'string') {
-    throw new AuthError('INVALID_REQUEST', 'the request body must be exactly {"challenge": string, "signature": string}')
+    throw new AuthError(
+      'INVALID_REQUEST',
+      'the request body must be exactly {"challenge": string, "signature": string}',
+    )
   }
-  if (!SIGNATURE_PATTERN.test(signature)) throw new AuthError('INVALID_REQUEST', 'the signature must be 0x and 128 hex digits')
+  if (!SIGNATURE_PATTERN.test(signature))
+    throw new AuthError('INVALID_REQUEST', 'the signature must be 0x and 128 hex digits')
   return {challenge, signature}
 }
 
@@ -513,7 +573,10 @@ async function readBody(request: Request, limit: number): Promise<string> {
 }
 
 function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {status, headers: {'content-type': 'application/json', 'cache-control': 'no-store'}})
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {'content-type': 'application/json', 'cache-control': 'no-store'},
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +595,10 @@ export const ISSUER_ENV = {
   ttl: 'LEADPOET_TOKEN_TTL_SECONDS',
 } as const
 
-export function issuerFromEnv(env: Readonly<Record<string, string | undefined>>, options: {fetch?: typeof fetch; now?: () => Date} = {}): TokenIssuer {
+export function issuerFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  options: {fetch?: typeof fetch; now?: () => Date} = {},
+): TokenIssuer {
   const need = (name: string): string => {
     const value = env[name]
     if (!value) throw new AuthError('ISSUER_MISCONFIGURED', `${name} is not set`)
@@ -548,14 +614,19 @@ export function issuerFromEnv(env: Readonly<Record<string, string | undefined>>,
   const restUrl = env[ISSUER_ENV.restUrl] || `${need(ISSUER_ENV.supabaseUrl).replace(/\/+$/, '')}/rest/v1`
   return createTokenIssuer({
     signingKey,
-    nonces: rpcNonceRegistry(postgrestAuthRpc({restUrl, apiKey: need(ISSUER_ENV.serviceRoleKey), fetch: options.fetch})),
+    nonces: rpcNonceRegistry(
+      postgrestAuthRpc({restUrl, apiKey: need(ISSUER_ENV.serviceRoleKey), fetch: options.fetch}),
+    ),
     roles: urlRoleResolver({
       url: need(ISSUER_ENV.metagraphUrl),
       maxAgeSeconds: wholeSeconds(ISSUER_ENV.metagraphMaxAge, 60),
       fetch: options.fetch,
       now: options.now,
     }),
-    operators: (env[ISSUER_ENV.operators] ?? '').split(',').map((hotkey) => hotkey.trim()).filter(Boolean),
+    operators: (env[ISSUER_ENV.operators] ?? '')
+      .split(',')
+      .map((hotkey) => hotkey.trim())
+      .filter(Boolean),
     ttlSeconds: wholeSeconds(ISSUER_ENV.ttl, DEFAULT_TOKEN_TTL_SECONDS),
     now: options.now,
   })
@@ -565,7 +636,10 @@ export function issuerFromEnv(env: Readonly<Record<string, string | undefined>>,
  * The Edge Function's whole behaviour. A configuration error answers every request with 503
  * ISSUER_MISCONFIGURED naming the variable (never its value), rather than failing to boot silently.
  */
-export function issuerHandlerFromEnv(env: Readonly<Record<string, string | undefined>>, options: {fetch?: typeof fetch; now?: () => Date} = {}): (request: Request) => Promise<Response> {
+export function issuerHandlerFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  options: {fetch?: typeof fetch; now?: () => Date} = {},
+): (request: Request) => Promise<Response> {
   try {
     return issuerRequestHandler(issuerFromEnv(env, options))
   } catch (error) {

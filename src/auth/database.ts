@@ -24,7 +24,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export function parseRevocationTarget(text: string): RevocationTarget {
   if (UUID.test(text)) return {kind: 'jti', subject: text.toLowerCase()}
   if (isHotkeyAddress(text)) return {kind: 'hotkey', subject: text}
-  throw new LeadpoetError('INVALID_INPUT', `${JSON.stringify(text.slice(0, 80))} is neither a token id (jti, a UUID) nor a hotkey (SS58 address)`, EXIT.usage)
+  throw new LeadpoetError(
+    'INVALID_INPUT',
+    `${JSON.stringify(text.slice(0, 80))} is neither a token id (jti, a UUID) nor a hotkey (SS58 address)`,
+    EXIT.usage,
+  )
 }
 
 export const Revocation = z.object({
@@ -43,16 +47,29 @@ export type LiftedRevocation = z.infer<typeof LiftedRevocation>
 function parsed<S extends z.ZodType>(schema: S, fn: string, raw: unknown): z.infer<S> {
   const result = schema.safeParse(raw)
   if (!result.success) {
-    throw new LeadpoetError('UNEXPECTED_RESPONSE', `${fn} returned a result this version does not understand (is the database migrated?)`, EXIT.error, result.error.issues)
+    throw new LeadpoetError(
+      'UNEXPECTED_RESPONSE',
+      `${fn} returned a result this version does not understand (is the database migrated?)`,
+      EXIT.error,
+      result.error.issues,
+    )
   }
   return result.data
 }
 
 /** Revokes a token (jti) or every token of a hotkey, effective on the next request, until lifted. */
 export async function revokeAccess(rpc: AuthRpc, target: RevocationTarget, reason?: string): Promise<Revocation> {
-  return parsed(Revocation, 'auth_revoke', await rpc('auth_revoke', {p_kind: target.kind, p_subject: target.subject, p_reason: reason ?? null}))
+  return parsed(
+    Revocation,
+    'auth_revoke',
+    await rpc('auth_revoke', {p_kind: target.kind, p_subject: target.subject, p_reason: reason ?? null}),
+  )
 }
 
 export async function liftRevocation(rpc: AuthRpc, target: RevocationTarget): Promise<LiftedRevocation> {
-  return parsed(LiftedRevocation, 'auth_lift_revocation', await rpc('auth_lift_revocation', {p_kind: target.kind, p_subject: target.subject}))
+  return parsed(
+    LiftedRevocation,
+    'auth_lift_revocation',
+    await rpc('auth_lift_revocation', {p_kind: target.kind, p_subject: target.subject}),
+  )
 }

@@ -11,6 +11,7 @@ export function exitCodeForStatus(status: number): ExitCode {
 
 /** The core's errors (AuthError, and RpcError through the store's mapping) as the tool's one error type. */
 export function toAuthLeadpoetError(error: unknown): LeadpoetError {
-  if (error instanceof AuthError) return new LeadpoetError(error.code, error.message, exitCodeForStatus(error.status), error.details)
+  if (error instanceof AuthError)
+    return new LeadpoetError(error.code, error.message, exitCodeForStatus(error.status), error.details)
   return toLeadpoetError(error)
 }

@@ -58,7 +58,14 @@ export {
   revokeAccess,
 } from './database.js'
 export {exitCodeForStatus, toAuthLeadpoetError} from './errors.js'
-export {chainRoleResolver, type ChainMetagraphOptions, fileRoleResolver, metagraphDocumentOf, readMetagraphFile, readMetagraphFromChain} from './roles.js'
+export {
+  chainRoleResolver,
+  type ChainMetagraphOptions,
+  fileRoleResolver,
+  metagraphDocumentOf,
+  readMetagraphFile,
+  readMetagraphFromChain,
+} from './roles.js'
 export {hotkeySigner} from './signer.js'
 export {
   type CachedAccessTokenOptions,

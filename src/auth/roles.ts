@@ -1,11 +1,25 @@
 import {readFile} from 'node:fs/promises'
-import {type ChainDeadlines, connectChain, type ConnectOptions, readSubnet, type SubnetSnapshot} from '../chain/index.js'
-import {AuthError, documentRoleResolver, type MetagraphDocument, parseMetagraphDocument, type RoleResolver} from './core.js'
+import {
+  type ChainDeadlines,
+  connectChain,
+  type ConnectOptions,
+  readSubnet,
+  type SubnetSnapshot,
+} from '../chain/index.js'
+import {
+  AuthError,
+  documentRoleResolver,
+  type MetagraphDocument,
+  parseMetagraphDocument,
+  type RoleResolver,
+} from './core.js'
 
 /** The metagraph as the resolvers read it, from a chain snapshot: every uid's hotkey and permit. */
 export function metagraphDocumentOf(snapshot: SubnetSnapshot): MetagraphDocument {
   return parseMetagraphDocument(
-    Object.fromEntries(snapshot.hotkeys.map((hotkey, uid) => [hotkey, {uid, validator_permit: snapshot.validatorPermit[uid] === true}])),
+    Object.fromEntries(
+      snapshot.hotkeys.map((hotkey, uid) => [hotkey, {uid, validator_permit: snapshot.validatorPermit[uid] === true}]),
+    ),
   )
 }
 
@@ -20,7 +34,11 @@ export interface ChainMetagraphOptions {
 
 /** Reads the subnet's metagraph from the chain, at its newest block. */
 export async function readMetagraphFromChain(options: ChainMetagraphOptions): Promise<MetagraphDocument> {
-  const connection = await connectChain({network: options.network, provider: options.provider, deadlines: options.deadlines})
+  const connection = await connectChain({
+    network: options.network,
+    provider: options.provider,
+    deadlines: options.deadlines,
+  })
   try {
     return metagraphDocumentOf(await readSubnet(connection, options.netuid, await connection.readHead()))
   } finally {
@@ -45,7 +63,10 @@ export async function readMetagraphFile(file: string): Promise<MetagraphDocument
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new AuthError('ROLE_LOOKUP_FAILED', `cannot read the metagraph file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new AuthError(
+      'ROLE_LOOKUP_FAILED',
+      `cannot read the metagraph file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
   }
   try {
     return parseMetagraphDocument(JSON.parse(text))

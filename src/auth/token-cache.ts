@@ -67,16 +67,26 @@ export async function readTokenCache(configDir: string): Promise<CachedToken[]> 
  * file holds bearer credentials: mode 0600 in a 0700 directory, written whole (temporary file and
  * rename), so a reader never sees half a file and nobody else can read it.
  */
-export async function saveToken(configDir: string, supabaseUrl: string, token: IssuedToken, now = new Date()): Promise<CachedToken> {
+export async function saveToken(
+  configDir: string,
+  supabaseUrl: string,
+  token: IssuedToken,
+  now = new Date(),
+): Promise<CachedToken> {
   const cached: CachedToken = {...token, supabase_url: normaliseSupabaseUrl(supabaseUrl)}
   const kept = (await readTokenCache(configDir)).filter(
-    (t) => !(t.supabase_url === cached.supabase_url && t.hotkey === cached.hotkey) && Date.parse(t.expires_at) > now.getTime(),
+    (t) =>
+      !(t.supabase_url === cached.supabase_url && t.hotkey === cached.hotkey) &&
+      Date.parse(t.expires_at) > now.getTime(),
   )
   await mkdir(configDir, {recursive: true, mode: 0o700})
   const file = tokenCachePath(configDir)
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
-    await writeFile(temporary, JSON.stringify({version: 1, tokens: [...kept, cached]}, null, 2), {mode: 0o600, flag: 'wx'})
+    await writeFile(temporary, JSON.stringify({version: 1, tokens: [...kept, cached]}, null, 2), {
+      mode: 0o600,
+      flag: 'wx',
+    })
     await chmod(temporary, 0o600) // whatever the umask
     await rename(temporary, file)
   } catch (error) {
@@ -87,9 +97,15 @@ export async function saveToken(configDir: string, supabaseUrl: string, token: I
 }
 
 /** The cached token for (project, hotkey); without a hotkey, the project's most recent login. */
-export async function findCachedToken(configDir: string, supabaseUrl: string, hotkey?: string): Promise<CachedToken | undefined> {
+export async function findCachedToken(
+  configDir: string,
+  supabaseUrl: string,
+  hotkey?: string,
+): Promise<CachedToken | undefined> {
   const url = normaliseSupabaseUrl(supabaseUrl)
-  const candidates = (await readTokenCache(configDir)).filter((t) => t.supabase_url === url && (hotkey === undefined || t.hotkey === hotkey))
+  const candidates = (await readTokenCache(configDir)).filter(
+    (t) => t.supabase_url === url && (hotkey === undefined || t.hotkey === hotkey),
+  )
   return candidates.sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0]
 }
 
@@ -110,27 +126,47 @@ export interface IssuerClientOptions {
 }
 
 /** Signs a fresh challenge and trades it for a token at the issuer. */
-export async function requestToken(supabaseUrl: string, signer: ChallengeSigner, options: IssuerClientOptions = {}): Promise<IssuedToken> {
+export async function requestToken(
+  supabaseUrl: string,
+  signer: ChallengeSigner,
+  options: IssuerClientOptions = {},
+): Promise<IssuedToken> {
   const issuerUrl = options.issuerUrl ?? defaultIssuerUrl(supabaseUrl)
   const signed = await signChallenge(signer, {now: options.now?.()})
   let response: Response
   try {
     response = await (options.fetch ?? fetch)(issuerUrl, {
       method: 'POST',
-      headers: {'content-type': 'application/json', ...(options.apiKey ? {apikey: options.apiKey, authorization: `Bearer ${options.apiKey}`} : {})},
+      headers: {
+        'content-type': 'application/json',
+        ...(options.apiKey ? {apikey: options.apiKey, authorization: `Bearer ${options.apiKey}`} : {}),
+      },
       body: JSON.stringify(signed),
     })
   } catch (error) {
-    throw new LeadpoetError('ISSUER_UNREACHABLE', `cannot reach the token issuer at ${issuerUrl}: ${(error as Error).message}`, EXIT.error)
+    throw new LeadpoetError(
+      'ISSUER_UNREACHABLE',
+      `cannot reach the token issuer at ${issuerUrl}: ${(error as Error).message}`,
+      EXIT.error,
+    )
   }
   const body = (await response.json().catch(() => undefined)) as {error?: {code?: string; message?: string}} | undefined
   if (!response.ok) {
     const code = typeof body?.error?.code === 'string' ? body.error.code : 'ISSUER_ERROR'
-    throw new LeadpoetError(code, `the issuer refused: ${body?.error?.message ?? `HTTP ${response.status}`}`, exitCodeForStatus(response.status), {status: response.status})
+    throw new LeadpoetError(
+      code,
+      `the issuer refused: ${body?.error?.message ?? `HTTP ${response.status}`}`,
+      exitCodeForStatus(response.status),
+      {status: response.status},
+    )
   }
   const token = IssuedTokenSchema.safeParse(body)
   if (!token.success || token.data.hotkey !== signer.address) {
-    throw new LeadpoetError('UNEXPECTED_RESPONSE', `the issuer at ${issuerUrl} answered with something that is not this hotkey's token`, EXIT.error)
+    throw new LeadpoetError(
+      'UNEXPECTED_RESPONSE',
+      `the issuer at ${issuerUrl} answered with something that is not this hotkey's token`,
+      EXIT.error,
+    )
   }
   return token.data
 }

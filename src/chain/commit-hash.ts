@@ -42,7 +42,11 @@ export const SALT_LENGTH = 8
 /** A fresh random salt of u16 values from the system's CSPRNG. */
 export function randomSalt(length: number = SALT_LENGTH): number[] {
   if (!Number.isInteger(length) || length < 1) {
-    throw new LeadpoetError(CHAIN_ERROR.weightsInvalidInput, `salt length must be a positive integer, got ${length}`, EXIT.usage)
+    throw new LeadpoetError(
+      CHAIN_ERROR.weightsInvalidInput,
+      `salt length must be a positive integer, got ${length}`,
+      EXIT.usage,
+    )
   }
   return [...crypto.getRandomValues(new Uint16Array(length))]
 }

@@ -59,7 +59,12 @@ export class ChainConnection {
   #rejectLost: (error: Error) => void = () => undefined
   #closing = false
 
-  constructor(api: ApiPromise, network: ResolvedNetwork, deadlines: ChainDeadlines, options: Pick<ConnectOptions, 'onHead' | 'now'>) {
+  constructor(
+    api: ApiPromise,
+    network: ResolvedNetwork,
+    deadlines: ChainDeadlines,
+    options: Pick<ConnectOptions, 'onHead' | 'now'>,
+  ) {
     this.api = api
     this.network = network
     this.deadlines = deadlines
@@ -87,7 +92,8 @@ export class ChainConnection {
       () =>
         new LeadpoetError(
           CHAIN_ERROR.chainTimeout,
-          `the node at ${this.network.endpoint} did not answer ${what} within ${formatMs(ms)}; it may be overloaded or the connection half-open`,
+          `the node at ${this.network.endpoint} did not answer ${what} within ${formatMs(ms)}; ` +
+            `it may be overloaded or the connection half-open`,
           EXIT.error,
           {endpoint: this.network.endpoint, what, deadlineMs: ms},
         ),
@@ -170,7 +176,10 @@ export async function connectChain(options: ConnectOptions): Promise<ChainConnec
   try {
     if (!provider.isConnected && !options.provider) await provider.connect()
     await withDeadline(Promise.race([api.isReadyOrError, failed]), deadlines.connectMs, () =>
-      unreachable(network, `no answer within ${formatMs(deadlines.connectMs)} (the node may be down or the connection half-open)`),
+      unreachable(
+        network,
+        `no answer within ${formatMs(deadlines.connectMs)} (the node may be down or the connection half-open)`,
+      ),
     )
   } catch (error) {
     removeListeners()
@@ -193,7 +202,10 @@ export async function connectChain(options: ConnectOptions): Promise<ChainConnec
 }
 
 /** Opens a connection, runs `work`, and always closes the connection. */
-export async function withChain<T>(options: ConnectOptions, work: (connection: ChainConnection) => Promise<T>): Promise<T> {
+export async function withChain<T>(
+  options: ConnectOptions,
+  work: (connection: ChainConnection) => Promise<T>,
+): Promise<T> {
   const connection = await connectChain(options)
   try {
     return await work(connection)
@@ -212,7 +224,13 @@ function unreachable(network: ResolvedNetwork, reason: string): LeadpoetError {
 
 function describeSocketError(error: unknown): string {
   if (error instanceof Error && error.message) return error.message
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && error.message) {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'message' in error &&
+    typeof error.message === 'string' &&
+    error.message
+  ) {
     return error.message
   }
   return 'the connection failed'

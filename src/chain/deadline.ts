@@ -28,7 +28,11 @@ export function resolveDeadlines(overrides: Partial<ChainDeadlines> | undefined)
   const deadlines = {...DEFAULT_DEADLINES, ...overrides}
   for (const [name, value] of Object.entries(deadlines)) {
     if (!Number.isFinite(value) || value <= 0) {
-      throw new LeadpoetError(CHAIN_ERROR.chainTimeout, `deadline ${name} must be a positive number of milliseconds, got ${String(value)}`, EXIT.usage)
+      throw new LeadpoetError(
+        CHAIN_ERROR.chainTimeout,
+        `deadline ${name} must be a positive number of milliseconds, got ${String(value)}`,
+        EXIT.usage,
+      )
     }
   }
   return deadlines

@@ -3,9 +3,24 @@ import {type HexString, randomSalt, weightsCommitHash} from './commit-hash.js'
 import type {ChainConnection} from './connection.js'
 import {type EpochPosition, type RevealWindow, revealWindow} from './epoch.js'
 import {CHAIN_ERROR, type ChainErrorCode} from './error-codes.js'
-import {assertNetuid, type OnChainCommit, readOnChainCommits, readSubnet, readUid, type SubnetSnapshot, uidOf} from './metagraph.js'
+import {
+  assertNetuid,
+  type OnChainCommit,
+  readOnChainCommits,
+  readSubnet,
+  readUid,
+  type SubnetSnapshot,
+  uidOf,
+} from './metagraph.js'
 import type {PendingCommit, PendingCommitStore} from './pending-commits.js'
-import {type Inclusion, MORTAL_ERA_PERIOD, sendSigned, signWeightsExtrinsic, submitWeightsCall, type WeightsCall} from './submit.js'
+import {
+  type Inclusion,
+  MORTAL_ERA_PERIOD,
+  sendSigned,
+  signWeightsExtrinsic,
+  submitWeightsCall,
+  type WeightsCall,
+} from './submit.js'
 import type {Hotkey} from './wallet.js'
 import {
   type AppliedFallback,
@@ -113,7 +128,8 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
 
   const {targets, dropped} = mapMinersToUids(options.minerWeights, snapshot)
   const converted = toU16Weights(targets)
-  for (const target of converted.zeroed) dropped.push({hotkey: target.hotkey ?? `uid ${target.uid}`, share: target.share, reason: 'zero_weight'})
+  for (const target of converted.zeroed)
+    dropped.push({hotkey: target.hotkey ?? `uid ${target.uid}`, share: target.share, reason: 'zero_weight'})
   let kept = converted.kept
   let vector: WeightVector = converted.vector
   let fallback: AppliedFallback | null = null
@@ -132,7 +148,8 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   const context: RunContext = {connection, hotkey, snapshot, validatorUid, dryRun, store: commitStore ?? null}
   let reveals: RevealOutcome[] = []
   if (commitStore) reveals = await settleOpenCommits(context)
-  else if (snapshot.commitRevealEnabled) notes.push('no pending-commit store given: earlier commits were not checked for reveal')
+  else if (snapshot.commitRevealEnabled)
+    notes.push('no pending-commit store given: earlier commits were not checked for reveal')
 
   const report = (checks: WeightsCheck[], submission: SubmissionOutcome): WeightsRunReport => ({
     network: {name: connection.network.name, endpoint: connection.network.endpoint},
@@ -143,7 +160,11 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
     epoch: {...snapshot.epoch, tempo: snapshot.tempo},
     commitReveal: {enabled: snapshot.commitRevealEnabled, revealPeriodEpochs: snapshot.revealPeriodEpochs},
     dryRun,
-    weights: {targets: kept.map(({uid, hotkey: target, share, weight}) => ({uid, hotkey: target, share, weight})), dropped, fallback},
+    weights: {
+      targets: kept.map(({uid, hotkey: target, share, weight}) => ({uid, hotkey: target, share, weight})),
+      dropped,
+      fallback,
+    },
     checks,
     reveals,
     submission,
@@ -160,7 +181,9 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
       return report([], {
         status: 'skipped',
         call: null,
-        reason: `already committed in epoch ${snapshot.epoch.index} (commit ${existing.id}, ${existing.status}${existing.commitBlock === null ? '' : ` at block ${existing.commitBlock}`}); one commit per epoch`,
+        reason:
+          `already committed in epoch ${snapshot.epoch.index} (commit ${existing.id}, ` +
+          `${existing.status}${existing.commitBlock === null ? '' : ` at block ${existing.commitBlock}`}); one commit per epoch`,
       })
     }
   }
@@ -172,7 +195,11 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   if (callName === 'commit_weights') {
     committed = {uids: vector.uids, weights: vector.weights, salt: randomSalt(), versionKey}
     const {uids, weights: values, salt} = committed
-    call = {call: 'commit_weights', netuid, commitHash: weightsCommitHash({hotkey: hotkey.address, netuid, uids, values, salt, versionKey})}
+    call = {
+      call: 'commit_weights',
+      netuid,
+      commitHash: weightsCommitHash({hotkey: hotkey.address, netuid, uids, values, salt, versionKey}),
+    }
   } else {
     call = {call: 'set_weights', netuid, uids: vector.uids, weights: vector.weights, versionKey}
   }
@@ -181,7 +208,13 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   if (failure) {
     if (dryRun) {
       const details = failure.details as {check: string}
-      return report(checks, {status: 'blocked', call, check: details.check, code: failure.code as ChainErrorCode, reason: failure.message})
+      return report(checks, {
+        status: 'blocked',
+        call,
+        check: details.check,
+        code: failure.code as ChainErrorCode,
+        reason: failure.message,
+      })
     }
     throw new LeadpoetError(failure.code, failure.message, failure.exitCode, {...(failure.details as object), reveals})
   }
@@ -229,7 +262,12 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
 }
 
 /** Error codes after which a sent extrinsic may or may not be on chain. */
-const OUTCOME_UNKNOWN = new Set<string>([CHAIN_ERROR.chainTimeout, CHAIN_ERROR.chainUnreachable, CHAIN_ERROR.chainStalled, CHAIN_ERROR.txInclusionTimeout])
+const OUTCOME_UNKNOWN = new Set<string>([
+  CHAIN_ERROR.chainTimeout,
+  CHAIN_ERROR.chainUnreachable,
+  CHAIN_ERROR.chainStalled,
+  CHAIN_ERROR.txInclusionTimeout,
+])
 
 export interface RevealOptions {
   connection: ChainConnection
@@ -271,7 +309,12 @@ interface RunContext {
 }
 
 /** Reveal errors after which the commit can never be revealed. */
-const REVEAL_IMPOSSIBLE = new Set<string>([CHAIN_ERROR.revealExpired, CHAIN_ERROR.revealNoCommit, CHAIN_ERROR.revealHashMismatch, CHAIN_ERROR.weightsCommitRevealDisabled])
+const REVEAL_IMPOSSIBLE = new Set<string>([
+  CHAIN_ERROR.revealExpired,
+  CHAIN_ERROR.revealNoCommit,
+  CHAIN_ERROR.revealHashMismatch,
+  CHAIN_ERROR.weightsCommitRevealDisabled,
+])
 
 /**
  * Walks the open commits, oldest first: learns commit blocks from the chain, reveals those in
@@ -289,7 +332,11 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
 
   for (const commit of open) {
     const chainEntry = findOnChain(onChain, commit.commitHash)
-    const outcome = (status: RevealOutcome['status'], detail: string, extra: Partial<RevealOutcome> = {}): RevealOutcome => {
+    const outcome = (
+      status: RevealOutcome['status'],
+      detail: string,
+      extra: Partial<RevealOutcome> = {},
+    ): RevealOutcome => {
       const result: RevealOutcome = {
         commitId: commit.id,
         commitHash: commit.commitHash,
@@ -316,7 +363,9 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
         commitBlock = chainEntry.commitBlock
         if (!dryRun) await store.markCommitted(commit.id, commitBlock)
       } else if (onChain !== null && head > commit.submittedAtBlock + MORTAL_ERA_PERIOD) {
-        await expire(`never reached the chain: not in WeightCommits and its era ended after block ${commit.submittedAtBlock + MORTAL_ERA_PERIOD}`)
+        await expire(
+          `never reached the chain: not in WeightCommits and its era ended after block ${commit.submittedAtBlock + MORTAL_ERA_PERIOD}`,
+        )
         continue
       } else {
         outcome('waiting', `submitted at block ${commit.submittedAtBlock}, not yet seen on chain`)
@@ -339,7 +388,7 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       continue
     }
     if (onChain !== null && !chainEntry) {
-      await expire('no longer in the chain\'s WeightCommits (already revealed, or removed by the chain)', {window})
+      await expire("no longer in the chain's WeightCommits (already revealed, or removed by the chain)", {window})
       continue
     }
 
@@ -351,7 +400,13 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       salt: commit.salt,
       versionKey: commit.versionKey,
     }
-    const checks = checkWeights({snapshot, validatorUid: context.validatorUid, call: 'reveal_weights', vector: {uids: commit.uids, weights: commit.weights}, versionKey: commit.versionKey})
+    const checks = checkWeights({
+      snapshot,
+      validatorUid: context.validatorUid,
+      call: 'reveal_weights',
+      vector: {uids: commit.uids, weights: commit.weights},
+      versionKey: commit.versionKey,
+    })
     const failed = failedCheckError(checks, 'reveal_weights')
     if (failed) {
       const check = (failed.details as {check: string}).check
@@ -370,7 +425,8 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       outcome('revealed', `revealed in block ${inclusion.block}`, {window, call, inclusion})
     } catch (error) {
       if (!(error instanceof LeadpoetError)) throw error
-      if (REVEAL_IMPOSSIBLE.has(error.code)) await expire(error.message, {window, call, error: {code: error.code, message: error.message}})
+      if (REVEAL_IMPOSSIBLE.has(error.code))
+        await expire(error.message, {window, call, error: {code: error.code, message: error.message}})
       else outcome('failed', error.message, {window, call, error: {code: error.code, message: error.message}})
       // a lost connection fails every later step the same way
       if (error.code === CHAIN_ERROR.chainUnreachable) throw error
@@ -395,18 +451,31 @@ function resolveFallback(fallback: WeightsFallback, snapshot: SubnetSnapshot, wh
           EXIT.error,
         )
       }
-      return {kind: 'uid', uid: fallback.uid, reason: `${why}; all weight goes to the configured fallback uid ${fallback.uid}`}
+      return {
+        kind: 'uid',
+        uid: fallback.uid,
+        reason: `${why}; all weight goes to the configured fallback uid ${fallback.uid}`,
+      }
     }
     case 'subnet_owner': {
-      for (const [item, account] of [['SubnetOwnerHotkey', snapshot.subnetOwnerHotkey], ['SubnetOwner', snapshot.subnetOwner]] as const) {
+      for (const [item, account] of [
+        ['SubnetOwnerHotkey', snapshot.subnetOwnerHotkey],
+        ['SubnetOwner', snapshot.subnetOwner],
+      ] as const) {
         const uid = account === null ? null : uidOf(snapshot, account)
         if (uid !== null) {
-          return {kind: 'subnet_owner', uid, reason: `${why}; all weight goes to the subnet owner's uid ${uid} (${item} ${account})`}
+          return {
+            kind: 'subnet_owner',
+            uid,
+            reason: `${why}; all weight goes to the subnet owner's uid ${uid} (${item} ${account})`,
+          }
         }
       }
       throw new LeadpoetError(
         CHAIN_ERROR.weightsFallbackUnavailable,
-        `${why}, and the subnet owner fallback does not apply: the owner (${snapshot.subnetOwnerHotkey ?? snapshot.subnetOwner ?? 'not recorded in this runtime'}) has no uid on subnet ${snapshot.netuid}`,
+        `${why}, and the subnet owner fallback does not apply: ` +
+          `the owner (${snapshot.subnetOwnerHotkey ?? snapshot.subnetOwner ?? 'not recorded in this runtime'}) ` +
+          `has no uid on subnet ${snapshot.netuid}`,
         EXIT.error,
       )
     }
@@ -415,6 +484,10 @@ function resolveFallback(fallback: WeightsFallback, snapshot: SubnetSnapshot, wh
 
 function assertVersionKey(versionKey: number): void {
   if (!Number.isSafeInteger(versionKey) || versionKey < 0) {
-    throw new LeadpoetError(CHAIN_ERROR.weightsInvalidInput, `the version key must be a non-negative integer, got ${versionKey}`, EXIT.usage)
+    throw new LeadpoetError(
+      CHAIN_ERROR.weightsInvalidInput,
+      `the version key must be a non-negative integer, got ${versionKey}`,
+      EXIT.usage,
+    )
   }
 }

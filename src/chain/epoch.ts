@@ -34,7 +34,12 @@ export interface RevealWindow {
 }
 
 /** A commit made in `commitBlock` can be revealed only during epoch `commit_epoch + revealPeriodEpochs`. */
-export function revealWindow(netuid: number, tempo: number, revealPeriodEpochs: number, commitBlock: number): RevealWindow {
+export function revealWindow(
+  netuid: number,
+  tempo: number,
+  revealPeriodEpochs: number,
+  commitBlock: number,
+): RevealWindow {
   const commitEpoch = epochIndex(netuid, tempo, commitBlock)
   const revealEpoch = commitEpoch + revealPeriodEpochs
   const firstBlock = epochFirstBlock(netuid, tempo, revealEpoch)

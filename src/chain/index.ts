@@ -44,9 +44,14 @@ export {
   type WeightsFallback,
   type WeightVector,
 } from './weights.js'
-export {buildWeightsExtrinsic, type Inclusion, MORTAL_ERA_PERIOD, submitWeightsCall, type WeightsCall} from './submit.js'
+export {
+  buildWeightsExtrinsic,
+  type Inclusion,
+  MORTAL_ERA_PERIOD,
+  submitWeightsCall,
+  type WeightsCall,
+} from './submit.js'
 export type {NewPendingCommit, PendingCommit, PendingCommitStatus, PendingCommitStore} from './pending-commits.js'
-export {FileCommitStore, type FileCommitStoreOptions} from './file-commit-store.js'
 export {
   type CommittedData,
   type EpochWeightsOptions,
@@ -58,4 +63,3 @@ export {
   submitEpochWeights,
   type WeightsRunReport,
 } from './epoch-weights.js'
-export {type ExtrinsicOutcome, OfflineChainProvider, type OfflineChainOptions, type SubmittedExtrinsic} from './offline-provider.js'

@@ -51,7 +51,11 @@ const RULE_ITEMS = [
  * Reads the subnet at the head the caller has read (so the anchor it recorded matches the data).
  * Fails with SUBNET_NOT_FOUND when the netuid is not a registered subnet.
  */
-export async function readSubnet(connection: ChainConnection, netuid: number, head: ChainHead): Promise<SubnetSnapshot> {
+export async function readSubnet(
+  connection: ChainConnection,
+  netuid: number,
+  head: ChainHead,
+): Promise<SubnetSnapshot> {
   assertNetuid(netuid)
   const at = await connection.at(head.hash)
   const module = at.query.subtensorModule
@@ -63,14 +67,17 @@ export async function readSubnet(connection: ChainConnection, netuid: number, he
   if (module.networksAdded) {
     const added = await connection.call(`NetworksAdded(${netuid})`, () => module.networksAdded!(netuid))
     if (!isTrue(added)) {
-      throw new LeadpoetError(CHAIN_ERROR.subnetNotFound, `subnet ${netuid} does not exist on ${connection.network.name === 'custom' ? connection.network.endpoint : connection.network.name}`, EXIT.usage, {netuid})
+      const network = connection.network.name === 'custom' ? connection.network.endpoint : connection.network.name
+      throw new LeadpoetError(CHAIN_ERROR.subnetNotFound, `subnet ${netuid} does not exist on ${network}`, EXIT.usage, {
+        netuid,
+      })
     }
   }
 
   const rules = await connection.call(`the weight rules of subnet ${netuid}`, () =>
     at.queryMulti(RULE_ITEMS.map((item) => [module[item]!, netuid])),
   )
-  const [tempo, size, permits, lastUpdate, rateLimit, versionKey, minAllowed, crEnabled, revealPeriod] = rules as Codec[]
+  const [tempo, size, permits, lastUpdate, rateLimit, versionKey, minAllowed, crEnabled, revealPeriod] = rules
 
   const sizeN = toSafeNumber(size!, 'SubnetworkN')
   const hotkeys =
@@ -91,7 +98,9 @@ export async function readSubnet(connection: ChainConnection, netuid: number, he
     size: sizeN,
     hotkeys,
     validatorPermit: (permits!.toJSON() as boolean[] | null) ?? [],
-    lastUpdate: ((lastUpdate!.toJSON() as Array<number | string> | null) ?? []).map((value) => toSafeNumber(value, 'LastUpdate')),
+    lastUpdate: ((lastUpdate!.toJSON() as Array<number | string> | null) ?? []).map((value) =>
+      toSafeNumber(value, 'LastUpdate'),
+    ),
     weightsSetRateLimit: toSafeNumber(rateLimit!, 'WeightsSetRateLimit'),
     weightsVersionKey: toSafeNumber(versionKey!, 'WeightsVersionKey'),
     minAllowedWeights: toSafeNumber(minAllowed!, 'MinAllowedWeights'),
@@ -106,7 +115,11 @@ export async function readSubnet(connection: ChainConnection, netuid: number, he
  * The uid the chain itself resolves for `hotkey` (`Uids`, what the pallet checks when a hotkey
  * signs), or null when it is not registered on the subnet.
  */
-export async function readUid(connection: ChainConnection, snapshot: SubnetSnapshot, hotkey: string): Promise<number | null> {
+export async function readUid(
+  connection: ChainConnection,
+  snapshot: SubnetSnapshot,
+  hotkey: string,
+): Promise<number | null> {
   const at = await connection.at(snapshot.head.hash)
   const uids = at.query.subtensorModule?.uids
   if (!uids) return uidOf(snapshot, hotkey)
@@ -129,11 +142,17 @@ export interface OnChainCommit {
   lastRevealBlock: number
 }
 
-export async function readOnChainCommits(connection: ChainConnection, snapshot: SubnetSnapshot, hotkey: string): Promise<OnChainCommit[] | null> {
+export async function readOnChainCommits(
+  connection: ChainConnection,
+  snapshot: SubnetSnapshot,
+  hotkey: string,
+): Promise<OnChainCommit[] | null> {
   const at = await connection.at(snapshot.head.hash)
   const item = at.query.subtensorModule?.weightCommits
   if (!item) return null
-  const value = await connection.call(`WeightCommits(${snapshot.netuid}, ${hotkey})`, () => item(snapshot.netuid, hotkey))
+  const value = await connection.call(`WeightCommits(${snapshot.netuid}, ${hotkey})`, () =>
+    item(snapshot.netuid, hotkey),
+  )
   const json = value.toJSON() as Array<[string, number | string, number | string, number | string]> | null
   return (json ?? []).map(([hash, commitBlock, first, last]) => ({
     hash,
@@ -166,7 +185,11 @@ function toSafeNumber(value: Codec | number | string, what: string): number {
   const text = typeof value === 'object' ? value.toString() : String(value)
   const number = Number(text)
   if (!Number.isSafeInteger(number)) {
-    throw new LeadpoetError(CHAIN_ERROR.chainUnsupported, `the chain returned ${what} = ${text}, which is not a safe integer`, EXIT.error)
+    throw new LeadpoetError(
+      CHAIN_ERROR.chainUnsupported,
+      `the chain returned ${what} = ${text}, which is not a safe integer`,
+      EXIT.error,
+    )
   }
   return number
 }
@@ -181,6 +204,10 @@ function unsupported(connection: ChainConnection, item: string): LeadpoetError {
 
 export function assertNetuid(netuid: number): void {
   if (!Number.isInteger(netuid) || netuid < 0 || netuid > 0xffff) {
-    throw new LeadpoetError(CHAIN_ERROR.weightsInvalidInput, `netuid must be an integer from 0 to 65535, got ${netuid}`, EXIT.usage)
+    throw new LeadpoetError(
+      CHAIN_ERROR.weightsInvalidInput,
+      `netuid must be an integer from 0 to 65535, got ${netuid}`,
+      EXIT.usage,
+    )
   }
 }

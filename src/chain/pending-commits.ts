@@ -2,8 +2,8 @@ import type {HexString} from './commit-hash.js'
 
 /**
  * Port to durable storage for commit-reveal v2 commits. A commit's salt exists nowhere else: if it
- * is lost, the commit can never be revealed. The database implements this in SQL; the file store
- * (file-commit-store.ts) implements it for operators without a database.
+ * is lost, the commit can never be revealed. The database implements this in SQL
+ * (service/weight-commits.ts).
  *
  * Lifecycle: `save` before submitting (status `submitted`), `markCommitted` once the commit is in
  * a block, then `markRevealed` or `markExpired`. A commit whose submission fails, or that never

@@ -32,19 +32,33 @@ export function buildWeightsExtrinsic(api: ApiPromise, call: WeightsCall): Submi
     case 'commit_weights':
       return requireCall(tx?.commitWeights, 'commit_weights')(call.netuid, call.commitHash)
     case 'reveal_weights':
-      return requireCall(tx?.revealWeights, 'reveal_weights')(call.netuid, call.uids, call.weights, call.salt, call.versionKey)
+      return requireCall(tx?.revealWeights, 'reveal_weights')(
+        call.netuid,
+        call.uids,
+        call.weights,
+        call.salt,
+        call.versionKey,
+      )
   }
 }
 
 function requireCall<T>(method: T | undefined, name: string): T {
   if (!method) {
-    throw new LeadpoetError(CHAIN_ERROR.chainUnsupported, `the connected runtime has no SubtensorModule.${name} call`, EXIT.error)
+    throw new LeadpoetError(
+      CHAIN_ERROR.chainUnsupported,
+      `the connected runtime has no SubtensorModule.${name} call`,
+      EXIT.error,
+    )
   }
   return method
 }
 
 /** Signs with the hotkey (mortal era, next nonce); the signing data is read under the call deadline. */
-export async function signWeightsExtrinsic(connection: ChainConnection, hotkey: Hotkey, call: WeightsCall): Promise<SubmittableExtrinsic<'promise'>> {
+export async function signWeightsExtrinsic(
+  connection: ChainConnection,
+  hotkey: Hotkey,
+  call: WeightsCall,
+): Promise<SubmittableExtrinsic<'promise'>> {
   const extrinsic = buildWeightsExtrinsic(connection.api, call)
   await connection.call(`the signing data for ${call.call} (nonce, recent block)`, () =>
     extrinsic.signAsync(signingPairOf(hotkey), {era: MORTAL_ERA_PERIOD, nonce: -1}),
@@ -57,13 +71,21 @@ export async function signWeightsExtrinsic(connection: ChainConnection, hotkey: 
  * a pool rejection or a failed dispatch is mapped to a readable error; no inclusion within
  * `inclusionMs`, or no new block for `staleAfterMs`, is a timeout / stalled-chain error.
  */
-export async function submitWeightsCall(connection: ChainConnection, hotkey: Hotkey, call: WeightsCall): Promise<Inclusion> {
+export async function submitWeightsCall(
+  connection: ChainConnection,
+  hotkey: Hotkey,
+  call: WeightsCall,
+): Promise<Inclusion> {
   const extrinsic = await signWeightsExtrinsic(connection, hotkey, call)
   return sendSigned(connection, extrinsic, call.call)
 }
 
 /** Submits an already signed extrinsic and waits for inclusion (see submitWeightsCall). */
-export async function sendSigned(connection: ChainConnection, extrinsic: SubmittableExtrinsic<'promise'>, callName: string): Promise<Inclusion> {
+export async function sendSigned(
+  connection: ChainConnection,
+  extrinsic: SubmittableExtrinsic<'promise'>,
+  callName: string,
+): Promise<Inclusion> {
   const txHash = extrinsic.hash.toHex()
   const {api, deadlines} = connection
   const cleanups: Array<() => void> = []
@@ -81,7 +103,8 @@ export async function sendSigned(connection: ChainConnection, extrinsic: Submitt
           reject(
             new LeadpoetError(
               CHAIN_ERROR.txInclusionTimeout,
-              `${callName} (${txHash}) was not included in a block within ${formatMs(deadlines.inclusionMs)}; it may still land until its era ends (${MORTAL_ERA_PERIOD} blocks)`,
+              `${callName} (${txHash}) was not included in a block within ${formatMs(deadlines.inclusionMs)}; ` +
+                `it may still land until its era ends (${MORTAL_ERA_PERIOD} blocks)`,
               EXIT.error,
               {txHash},
             ),
@@ -99,7 +122,8 @@ export async function sendSigned(connection: ChainConnection, extrinsic: Submitt
             reject(
               new LeadpoetError(
                 CHAIN_ERROR.chainStalled,
-                `no new block for ${formatMs(deadlines.staleAfterMs)} while waiting for ${callName} (${txHash}) to be included: the chain is stalled or the node lost its peers`,
+                `no new block for ${formatMs(deadlines.staleAfterMs)} while waiting for ${callName} (${txHash}) ` +
+                  `to be included: the chain is stalled or the node lost its peers`,
                 EXIT.error,
                 {txHash},
               ),
@@ -109,9 +133,7 @@ export async function sendSigned(connection: ChainConnection, extrinsic: Submitt
       }
       armStallTimer()
       cleanups.push(() => clearTimeout(stallTimer))
-      api.rpc.chain
-        .subscribeNewHeads(() => armStallTimer())
-        .then(onUnsubscribe, reject)
+      api.rpc.chain.subscribeNewHeads(() => armStallTimer()).then(onUnsubscribe, reject)
 
       connection.lost.catch(reject)
 

@@ -82,7 +82,8 @@ export class Hotkey {
 /** The signing pair of a loaded hotkey; for the chain module's signing code only. */
 export function signingPairOf(hotkey: Hotkey): KeyringPair {
   const pair = signingPairs.get(hotkey)
-  if (!pair) throw new LeadpoetError(CHAIN_ERROR.walletInvalid, 'this hotkey object was not created by loadHotkey', EXIT.error)
+  if (!pair)
+    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, 'this hotkey object was not created by loadHotkey', EXIT.error)
   return pair
 }
 
@@ -98,16 +99,29 @@ export function resolveWalletPath(walletPath: string | undefined, env: NodeJS.Pr
 }
 
 export function hotkeyFilePath(source: HotkeyFileSource, env: NodeJS.ProcessEnv = process.env): string {
-  for (const [what, name] of [['wallet', source.wallet], ['hotkey', source.hotkey]] as const) {
+  for (const [what, name] of [
+    ['wallet', source.wallet],
+    ['hotkey', source.hotkey],
+  ] as const) {
     // names are single path segments in btcli's layout; anything else could escape the wallet directory
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
+    if (
+      name === '' ||
+      name === '.' ||
+      name === '..' ||
+      name.includes('/') ||
+      name.includes('\\') ||
+      name.includes('\0')
+    ) {
       throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `invalid ${what} name ${JSON.stringify(name)}`, EXIT.usage)
     }
   }
   return path.join(resolveWalletPath(source.walletPath, env), source.wallet, 'hotkeys', source.hotkey)
 }
 
-export async function loadHotkey(source: HotkeyFileSource | HotkeyUriSource, options: LoadHotkeyOptions = {}): Promise<Hotkey> {
+export async function loadHotkey(
+  source: HotkeyFileSource | HotkeyUriSource,
+  options: LoadHotkeyOptions = {},
+): Promise<Hotkey> {
   await cryptoWaitReady()
   const keyring = new Keyring({type: 'sr25519', ss58Format: SS58_PREFIX})
   if ('uri' in source) {
@@ -116,7 +130,11 @@ export async function loadHotkey(source: HotkeyFileSource | HotkeyUriSource, opt
       pair = keyring.addFromUri(source.uri)
     } catch {
       // the URI is secret material: the message must not repeat it
-      throw new LeadpoetError(CHAIN_ERROR.walletInvalid, 'the hotkey URI is not a valid secret URI (expected e.g. //Alice or a mnemonic with derivation path)', EXIT.usage)
+      throw new LeadpoetError(
+        CHAIN_ERROR.walletInvalid,
+        'the hotkey URI is not a valid secret URI (expected e.g. //Alice or a mnemonic with derivation path)',
+        EXIT.usage,
+      )
     }
     return new Hotkey(pair, {kind: 'uri'})
   }
@@ -132,7 +150,10 @@ async function loadHotkeyFile(keyring: Keyring, source: HotkeyFileSource, option
     mode = (await stat(file)).mode
     text = await readFile(file, 'utf8')
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'does not exist'
+        : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
     throw new LeadpoetError(CHAIN_ERROR.walletNotFound, `hotkey file ${file} ${reason}`, EXIT.usage, {path: file})
   }
 
@@ -140,7 +161,9 @@ async function loadHotkeyFile(keyring: Keyring, source: HotkeyFileSource, option
   if ((mode & 0o004) !== 0) {
     const warning: WalletWarning = {
       code: 'HOTKEY_FILE_WORLD_READABLE',
-      message: `hotkey file ${file} is readable by every user on this machine (mode ${(mode & 0o777).toString(8)}); restrict it with: chmod 600 ${file}`,
+      message:
+        `hotkey file ${file} is readable by every user on this machine (mode ${(mode & 0o777).toString(8)}); ` +
+        `restrict it with: chmod 600 ${file}`,
       path: file,
     }
     warnings.push(warning)
@@ -150,21 +173,35 @@ async function loadHotkeyFile(keyring: Keyring, source: HotkeyFileSource, option
   const keyFile = parseKeyFile(text, file)
   let pair: KeyringPair
   try {
-    pair = keyFile.secretPhrase !== undefined ? keyring.addFromMnemonic(keyFile.secretPhrase) : keyring.addFromUri(keyFile.secretSeed!)
+    pair =
+      keyFile.secretPhrase !== undefined
+        ? keyring.addFromMnemonic(keyFile.secretPhrase)
+        : keyring.addFromUri(keyFile.secretSeed!)
   } catch {
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file}: the ${keyFile.secretPhrase !== undefined ? 'secretPhrase' : 'secretSeed'} is not a valid sr25519 secret`, EXIT.usage, {path: file})
+    throw new LeadpoetError(
+      CHAIN_ERROR.walletInvalid,
+      `hotkey file ${file}: the ${keyFile.secretPhrase !== undefined ? 'secretPhrase' : 'secretSeed'} is not a valid sr25519 secret`,
+      EXIT.usage,
+      {path: file},
+    )
   }
 
   let expected: Uint8Array
   try {
     expected = decodeAddress(keyFile.ss58Address)
   } catch {
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file}: ss58Address is not a valid address`, EXIT.usage, {path: file})
+    throw new LeadpoetError(
+      CHAIN_ERROR.walletInvalid,
+      `hotkey file ${file}: ss58Address is not a valid address`,
+      EXIT.usage,
+      {path: file},
+    )
   }
   if (!u8aEq(expected, pair.publicKey)) {
     throw new LeadpoetError(
       CHAIN_ERROR.walletAddressMismatch,
-      `hotkey file ${file}: its secret derives ${pair.address}, but the file says ss58Address ${keyFile.ss58Address}; refusing to sign with a key that is not the one named`,
+      `hotkey file ${file}: its secret derives ${pair.address}, ` +
+        `but the file says ss58Address ${keyFile.ss58Address}; refusing to sign with a key that is not the one named`,
       EXIT.usage,
       {path: file, derived: pair.address, declared: keyFile.ss58Address},
     )
@@ -180,26 +217,51 @@ interface KeyFileSecrets {
 
 function parseKeyFile(text: string, file: string): KeyFileSecrets {
   if (text.startsWith('$NACL') || text.startsWith('$BTWALLET') || text.startsWith('$ANSIBLE_VAULT')) {
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file} is encrypted; leadpoet reads unencrypted hotkeys only (as btcli creates them)`, EXIT.usage, {path: file})
+    throw new LeadpoetError(
+      CHAIN_ERROR.walletInvalid,
+      `hotkey file ${file} is encrypted; leadpoet reads unencrypted hotkeys only (as btcli creates them)`,
+      EXIT.usage,
+      {path: file},
+    )
   }
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch {
     // JSON.parse errors quote the input, which is secret: say only what is wrong
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file} is not valid JSON`, EXIT.usage, {path: file})
+    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file} is not valid JSON`, EXIT.usage, {
+      path: file,
+    })
   }
   if (typeof data !== 'object' || data === null) {
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file} is not a JSON object`, EXIT.usage, {path: file})
+    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file} is not a JSON object`, EXIT.usage, {
+      path: file,
+    })
   }
   const record = data as Record<string, unknown>
-  const phrase = typeof record.secretPhrase === 'string' && record.secretPhrase.trim() !== '' ? record.secretPhrase.trim() : undefined
-  const seed = typeof record.secretSeed === 'string' && /^0x[0-9a-fA-F]{64}$/.test(record.secretSeed) ? record.secretSeed : undefined
+  const phrase =
+    typeof record.secretPhrase === 'string' && record.secretPhrase.trim() !== ''
+      ? record.secretPhrase.trim()
+      : undefined
+  const seed =
+    typeof record.secretSeed === 'string' && /^0x[0-9a-fA-F]{64}$/.test(record.secretSeed)
+      ? record.secretSeed
+      : undefined
   if (typeof record.ss58Address !== 'string') {
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file} has no ss58Address to check the key against`, EXIT.usage, {path: file})
+    throw new LeadpoetError(
+      CHAIN_ERROR.walletInvalid,
+      `hotkey file ${file} has no ss58Address to check the key against`,
+      EXIT.usage,
+      {path: file},
+    )
   }
   if (phrase !== undefined && !mnemonicValidate(phrase)) {
-    throw new LeadpoetError(CHAIN_ERROR.walletInvalid, `hotkey file ${file}: secretPhrase is not a valid BIP-39 mnemonic`, EXIT.usage, {path: file})
+    throw new LeadpoetError(
+      CHAIN_ERROR.walletInvalid,
+      `hotkey file ${file}: secretPhrase is not a valid BIP-39 mnemonic`,
+      EXIT.usage,
+      {path: file},
+    )
   }
   if (phrase === undefined && seed === undefined) {
     throw new LeadpoetError(

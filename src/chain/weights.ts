@@ -50,7 +50,10 @@ export interface WeightVector {
 }
 
 /** Maps miners to uids through the metagraph; miners not registered on the subnet are dropped. */
-export function mapMinersToUids(miners: readonly MinerWeight[], snapshot: SubnetSnapshot): {targets: WeightTarget[]; dropped: DroppedMiner[]} {
+export function mapMinersToUids(
+  miners: readonly MinerWeight[],
+  snapshot: SubnetSnapshot,
+): {targets: WeightTarget[]; dropped: DroppedMiner[]} {
   const targets: WeightTarget[] = []
   const dropped: DroppedMiner[] = []
   for (const miner of miners) {
@@ -67,7 +70,11 @@ export function mapMinersToUids(miners: readonly MinerWeight[], snapshot: Subnet
  * scale to 65535, round half to even (Python's `round`), and drop entries that round to 0
  * together with their uids. All-zero input gives an empty vector.
  */
-export function toU16Weights(targets: readonly WeightTarget[]): {vector: WeightVector; kept: Array<WeightTarget & {weight: number}>; zeroed: WeightTarget[]} {
+export function toU16Weights(targets: readonly WeightTarget[]): {
+  vector: WeightVector
+  kept: Array<WeightTarget & {weight: number}>
+  zeroed: WeightTarget[]
+} {
   const max = targets.reduce((largest, target) => Math.max(largest, target.share), 0)
   const kept: Array<WeightTarget & {weight: number}> = []
   const zeroed: WeightTarget[] = []
@@ -88,7 +95,8 @@ export function roundHalfEven(value: number): number {
 }
 
 function parseShare(miner: MinerWeight): number {
-  const share = typeof miner.share === 'string' ? Number(miner.share.trim() === '' ? Number.NaN : miner.share) : miner.share
+  const share =
+    typeof miner.share === 'string' ? Number(miner.share.trim() === '' ? Number.NaN : miner.share) : miner.share
   if (typeof miner.miner_hotkey !== 'string' || miner.miner_hotkey === '') {
     throw new LeadpoetError(CHAIN_ERROR.weightsInvalidInput, 'a miner weight has no miner_hotkey', EXIT.usage)
   }
@@ -154,7 +162,9 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
   add(
     'registered',
     uid === null ? 'fail' : 'pass',
-    uid === null ? `the hotkey is not registered on subnet ${snapshot.netuid}` : `the hotkey is uid ${uid} on subnet ${snapshot.netuid}`,
+    uid === null
+      ? `the hotkey is not registered on subnet ${snapshot.netuid}`
+      : `the hotkey is uid ${uid} on subnet ${snapshot.netuid}`,
   )
 
   const required = snapshot.weightsVersionKey
@@ -183,7 +193,8 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
         ? last === 0
           ? 'this uid has never set weights'
           : `${block - last} blocks since the last update at block ${last} (WeightsSetRateLimit ${limit})`
-        : `the last update was at block ${last}; WeightsSetRateLimit is ${limit} blocks, so the next ${call} is allowed from block ${last + limit}`,
+        : `the last update was at block ${last}; WeightsSetRateLimit is ${limit} blocks, ` +
+            `so the next ${call} is allowed from block ${last + limit}`,
     )
   }
 
@@ -195,7 +206,11 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
     add(
       'validator_permit',
       permitted || selfWeight ? 'pass' : 'fail',
-      permitted ? `uid ${uid} has a validator permit` : selfWeight ? 'no validator permit, but a lone self-weight is allowed' : `uid ${uid} has no validator permit on subnet ${snapshot.netuid}`,
+      permitted
+        ? `uid ${uid} has a validator permit`
+        : selfWeight
+          ? 'no validator permit, but a lone self-weight is allowed'
+          : `uid ${uid} has no validator permit on subnet ${snapshot.netuid}`,
     )
   }
 
@@ -205,7 +220,9 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
   add(
     'duplicate_uids',
     duplicates.size === 0 ? 'pass' : 'fail',
-    duplicates.size === 0 ? 'every uid appears once' : `uids listed more than once: ${[...duplicates].join(', ')} (two miner entries map to the same uid)`,
+    duplicates.size === 0
+      ? 'every uid appears once'
+      : `uids listed more than once: ${[...duplicates].join(', ')} (two miner entries map to the same uid)`,
   )
 
   const invalid = vector.uids.filter((target) => !Number.isInteger(target) || target < 0 || target >= snapshot.size)
@@ -214,7 +231,8 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
     invalid.length === 0 && vector.uids.length <= snapshot.size ? 'pass' : 'fail',
     invalid.length === 0 && vector.uids.length <= snapshot.size
       ? `all uids are below the subnet size ${snapshot.size}`
-      : `uids not on the subnet (size ${snapshot.size}): ${invalid.join(', ') || `${vector.uids.length} uids for ${snapshot.size} neurons`}`,
+      : `uids not on the subnet (size ${snapshot.size}): ` +
+          `${invalid.join(', ') || `${vector.uids.length} uids for ${snapshot.size} neurons`}`,
   )
 
   const minimum = Math.min(snapshot.size, snapshot.minAllowedWeights)
@@ -225,7 +243,8 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
       ? 'a lone self-weight is allowed'
       : vector.uids.length >= minimum
         ? `${vector.uids.length} weights, at least the ${minimum} required`
-        : `${vector.uids.length} weights, but the subnet requires at least ${minimum} (MinAllowedWeights ${snapshot.minAllowedWeights}, ${snapshot.size} neurons)`,
+        : `${vector.uids.length} weights, ` +
+          `but the subnet requires at least ${minimum} (MinAllowedWeights ${snapshot.minAllowedWeights}, ${snapshot.size} neurons)`,
   )
   return checks
 }
@@ -234,5 +253,10 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
 export function failedCheckError(checks: readonly WeightsCheck[], call: WeightsCallName): LeadpoetError | null {
   const failed = checks.find((check) => check.status === 'fail')
   if (!failed) return null
-  return new LeadpoetError(CHECK_ERROR_CODES[failed.name], `${call} pre-check "${failed.name}" failed: ${failed.detail}`, EXIT.error, {check: failed.name, checks})
+  return new LeadpoetError(
+    CHECK_ERROR_CODES[failed.name],
+    `${call} pre-check "${failed.name}" failed: ${failed.detail}`,
+    EXIT.error,
+    {check: failed.name, checks},
+  )
 }

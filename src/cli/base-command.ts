@@ -9,13 +9,26 @@ import type {AppRole} from '../identity.js'
 import {acquireLock} from '../lock.js'
 import {loadConfig, type ConfigFile} from './config.js'
 import {walletFlags} from './flags.js'
-import {loadWalletHotkey, openConsensus, openSupabase, resolveIdentity, type ConsensusSession, type WalletChoice} from './session.js'
+import {
+  loadWalletHotkey,
+  openConsensus,
+  openSupabase,
+  resolveIdentity,
+  type ConsensusSession,
+  type WalletChoice,
+} from './session.js'
 
 /** What `--json` prints when a command fails. */
 export const ERROR_DOCUMENT = {
   type: 'object',
   required: ['error'],
-  properties: {error: {type: 'object', required: ['code', 'message'], properties: {code: {type: 'string'}, message: {type: 'string'}, details: {}}}},
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {code: {type: 'string'}, message: {type: 'string'}, details: {}},
+    },
+  },
 } as const
 
 /** Where the run lock of `name` (e.g. `pull`) for `scope` (database, identity) lives. */
@@ -107,7 +120,9 @@ export abstract class LeadpoetCommand extends Command {
     // ours is a defect, still reported as one line with a code.
     const usage = error.oclif?.exit === EXIT.usage
     const failure =
-      error instanceof LeadpoetError ? error : new LeadpoetError(usage ? 'USAGE' : 'INTERNAL_ERROR', error.message, usage ? EXIT.usage : EXIT.error)
+      error instanceof LeadpoetError
+        ? error
+        : new LeadpoetError(usage ? 'USAGE' : 'INTERNAL_ERROR', error.message, usage ? EXIT.usage : EXIT.error)
     process.exitCode = failure.exitCode
     if (this.jsonEnabled()) {
       this.logJson({error: {code: failure.code, message: failure.message, details: failure.details}})

@@ -8,7 +8,8 @@ export const DEFAULT_NETWORK = 'finney'
 
 export function chainChoice(flags: {'subtensor.network'?: string; netuid?: number}, config: ConfigFile) {
   return {
-    network: flags['subtensor.network'] ?? process.env.BT_SUBTENSOR_NETWORK ?? config.subtensor?.network ?? DEFAULT_NETWORK,
+    network:
+      flags['subtensor.network'] ?? process.env.BT_SUBTENSOR_NETWORK ?? config.subtensor?.network ?? DEFAULT_NETWORK,
     netuid: flags.netuid ?? config.netuid ?? DEFAULT_NETUID,
   }
 }
@@ -23,7 +24,13 @@ export function withChainAnchored<T>(
   work: (connection: ChainConnection) => Promise<T>,
   record = true,
 ): Promise<T> {
-  return withChain({network, onHead: record ? async (head) => void (await service.setChainAnchor(head.block, head.seenAt)) : undefined}, work)
+  return withChain(
+    {
+      network,
+      onHead: record ? async (head) => void (await service.setChainAnchor(head.block, head.seenAt)) : undefined,
+    },
+    work,
+  )
 }
 
 /** `skip`, `subnet_owner` or a uid. */
@@ -32,7 +39,11 @@ export function parseFallback(value: string | number | undefined): WeightsFallba
   if (value === 'subnet_owner') return {kind: 'subnet_owner'}
   const uid = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN
   if (!Number.isInteger(uid) || uid < 0 || uid > 65535) {
-    throw new LeadpoetError('INVALID_FLAG', `--fallback must be skip, subnet_owner or a uid, not ${JSON.stringify(value)}`, EXIT.usage)
+    throw new LeadpoetError(
+      'INVALID_FLAG',
+      `--fallback must be skip, subnet_owner or a uid, not ${JSON.stringify(value)}`,
+      EXIT.usage,
+    )
   }
   return {kind: 'uid', uid}
 }

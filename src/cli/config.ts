@@ -48,7 +48,7 @@ export async function loadConfig(configDir: string): Promise<ConfigFile> {
   const parsed = ConfigFile.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    const key = [...issue.path, ...('keys' in issue ? (issue.keys as string[]) : [])].join('.')
+    const key = [...issue.path, ...('keys' in issue ? issue.keys : [])].join('.')
     throw new LeadpoetError('INVALID_CONFIG', `${file}: ${key || '(root)'}: ${issue.message}`, EXIT.usage, {key})
   }
   return parsed.data

@@ -3,8 +3,16 @@ import {Flags} from '@oclif/core'
 /** btcli's wallet flags: the hotkey that signs (chain) and names the caller (database). */
 export const walletFlags = {
   'wallet.name': Flags.string({description: 'wallet name (btcli)', env: 'BT_WALLET_NAME', helpGroup: 'WALLET'}),
-  'wallet.hotkey': Flags.string({description: 'hotkey name within the wallet', env: 'BT_WALLET_HOTKEY', helpGroup: 'WALLET'}),
-  'wallet.path': Flags.string({description: 'wallets directory [default: ~/.bittensor/wallets]', env: 'BT_WALLET_PATH', helpGroup: 'WALLET'}),
+  'wallet.hotkey': Flags.string({
+    description: 'hotkey name within the wallet',
+    env: 'BT_WALLET_HOTKEY',
+    helpGroup: 'WALLET',
+  }),
+  'wallet.path': Flags.string({
+    description: 'wallets directory [default: ~/.bittensor/wallets]',
+    env: 'BT_WALLET_PATH',
+    helpGroup: 'WALLET',
+  }),
   hotkey: Flags.string({
     description: 'act as this hotkey (SS58) on a direct database, without a wallet file',
     env: 'LEADPOET_HOTKEY',
@@ -14,7 +22,10 @@ export const walletFlags = {
 
 /** btcli's chain flags. */
 export const chainFlags = {
-  'subtensor.network': Flags.string({description: 'finney, test, local, or a ws(s):// endpoint [default: finney]', helpGroup: 'CHAIN'}),
+  'subtensor.network': Flags.string({
+    description: 'finney, test, local, or a ws(s):// endpoint [default: finney]',
+    helpGroup: 'CHAIN',
+  }),
   netuid: Flags.integer({description: 'subnet [default: 71]', min: 0, max: 65535, helpGroup: 'CHAIN'}),
 }
 

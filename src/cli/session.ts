@@ -18,11 +18,19 @@ export interface WalletChoice {
 }
 
 /** The wallet hotkey from flags, else the config file; undefined when neither names one. */
-export async function loadWalletHotkey(flags: WalletChoice, config: ConfigFile, warn: (text: string) => void): Promise<Hotkey | undefined> {
+export async function loadWalletHotkey(
+  flags: WalletChoice,
+  config: ConfigFile,
+  warn: (text: string) => void,
+): Promise<Hotkey | undefined> {
   const wallet = flags['wallet.name'] ?? config.wallet?.name
   if (!wallet) return undefined
   return loadHotkey(
-    {wallet, hotkey: flags['wallet.hotkey'] ?? config.wallet?.hotkey ?? 'default', walletPath: flags['wallet.path'] ?? config.wallet?.path},
+    {
+      wallet,
+      hotkey: flags['wallet.hotkey'] ?? config.wallet?.hotkey ?? 'default',
+      walletPath: flags['wallet.path'] ?? config.wallet?.path,
+    },
     {onWarning: (w) => warn(w.message)},
   )
 }
@@ -31,7 +39,12 @@ export async function loadWalletHotkey(flags: WalletChoice, config: ConfigFile, 
  * Who the caller is on a direct database (the Supabase API takes it from the JWT instead): --hotkey,
  * else the wallet's address; the operator may go without either.
  */
-export async function resolveIdentity(role: AppRole, flags: WalletChoice, config: ConfigFile, warn: (text: string) => void): Promise<Identity> {
+export async function resolveIdentity(
+  role: AppRole,
+  flags: WalletChoice,
+  config: ConfigFile,
+  warn: (text: string) => void,
+): Promise<Identity> {
   const explicit = flags.hotkey ?? config.hotkey
   if (explicit) return {hotkey: explicit, role}
   const wallet = await loadWalletHotkey(flags, config, warn)
@@ -55,7 +68,10 @@ export interface ConsensusSession {
  * The service for one command run on a direct database: the caller's claims come from `identity`;
  * the embedded database is migrated on first use (it is the tool's own).
  */
-export async function openConsensus(target: Exclude<DatabaseTarget, {kind: 'supabase'}>, identity: Identity): Promise<ConsensusSession> {
+export async function openConsensus(
+  target: Exclude<DatabaseTarget, {kind: 'supabase'}>,
+  identity: Identity,
+): Promise<ConsensusSession> {
   const sql = await openSqlSession(target)
   try {
     if (target.kind === 'embedded') await migrate(sql)
@@ -77,7 +93,12 @@ export function openSupabase(
   options: {configDir: string; role: AppRole; wallet?: Hotkey; hotkey?: string},
 ): ConsensusSession {
   const key = process.env.SUPABASE_KEY
-  if (!key) throw new LeadpoetError('NO_API_KEY', "set SUPABASE_KEY to the project's anon key (or the service-role key for the operator)", EXIT.usage)
+  if (!key)
+    throw new LeadpoetError(
+      'NO_API_KEY',
+      "set SUPABASE_KEY to the project's anon key (or the service-role key for the operator)",
+      EXIT.usage,
+    )
   const {wallet} = options
   const accessToken = async (): Promise<string | null> =>
     (await cachedAccessToken({

@@ -9,16 +9,40 @@ import {CHECK_NAMES, createLeadValidator, loadValidationConfig} from '../validat
 export default class Pull extends LeadpoetCommand {
   static override resultSchema = ValidatorRunResult
   static override summary = "The validator's main job: pull a batch, check every lead, submit the votes."
-  static override description = `Leads the checks cannot decide (a DNS or website check that could not answer) are given back at once so another validator can try, rather than voted on a guess.
-Exit status: 0 done, 3 some votes refused (e.g. a lease that lapsed during slow checks), 5 the queue had nothing for this validator (or another run is in progress), 4 not authorised.`
-  static override examples = ['<%= config.bin %> pull --wallet.name validator --wallet.hotkey default', '<%= config.bin %> pull --limit 20 --no-submit']
+  static override description =
+    'Leads the checks cannot decide (a DNS or website check that could not answer) are given back at once ' +
+    'so another validator can try, rather than voted on a guess.\n' +
+    'Exit status: 0 done, 3 some votes refused (e.g. a lease that lapsed during slow checks), 5 the queue ' +
+    'had nothing for this validator (or another run is in progress), 4 not authorised.'
+  static override examples = [
+    '<%= config.bin %> pull --wallet.name validator --wallet.hotkey default',
+    '<%= config.bin %> pull --limit 20 --no-submit',
+  ]
   static override flags = {
     limit: Flags.integer({description: 'prospects to pull', default: 50, min: 1}),
-    submit: Flags.boolean({description: 'submit the votes (--no-submit only looks, and gives the leases back)', default: true, allowNo: true}),
-    'validation-config': Flags.string({description: 'JSON file of validation settings (checks, weights, lists, timeouts)', env: 'LEADPOET_VALIDATION_CONFIG'}),
-    'check-off': Flags.string({description: 'turn this check off (repeatable), e.g. website_reachable', multiple: true, options: [...CHECK_NAMES]}),
-    'check-soft': Flags.string({description: 'make this check soft: it lowers the score but never fails the lead (repeatable)', multiple: true, options: [...CHECK_NAMES]}),
-    'unknown-policy': Flags.string({description: 'when a check cannot tell (network failure): abstain (give the lease back), fail, or pass', options: ['abstain', 'fail', 'pass']}),
+    submit: Flags.boolean({
+      description: 'submit the votes (--no-submit only looks, and gives the leases back)',
+      default: true,
+      allowNo: true,
+    }),
+    'validation-config': Flags.string({
+      description: 'JSON file of validation settings (checks, weights, lists, timeouts)',
+      env: 'LEADPOET_VALIDATION_CONFIG',
+    }),
+    'check-off': Flags.string({
+      description: 'turn this check off (repeatable), e.g. website_reachable',
+      multiple: true,
+      options: [...CHECK_NAMES],
+    }),
+    'check-soft': Flags.string({
+      description: 'make this check soft: it lowers the score but never fails the lead (repeatable)',
+      multiple: true,
+      options: [...CHECK_NAMES],
+    }),
+    'unknown-policy': Flags.string({
+      description: 'when a check cannot tell (network failure): abstain (give the lease back), fail, or pass',
+      options: ['abstain', 'fail', 'pass'],
+    }),
   }
 
   async run(): Promise<ValidatorRunResult> {
@@ -55,7 +79,9 @@ Exit status: 0 done, 3 some votes refused (e.g. a lease that lapsed during slow 
       ),
     )
     this.log(
-      `Pulled ${result.pulled}: voted ${result.voted} (${result.recorded} recorded, ${result.refused} refused), abstained ${result.abstained}, gave back ${result.released}; decided here: ${result.accepted} accepted, ${result.rejected} rejected.`,
+      `Pulled ${result.pulled}: voted ${result.voted} (${result.recorded} recorded, ${result.refused} refused), ` +
+        `abstained ${result.abstained}, gave back ${result.released}; decided here: ${result.accepted} accepted, ` +
+        `${result.rejected} rejected.`,
     )
     if (result.refused > 0) process.exitCode = EXIT.partial
     return result

@@ -8,19 +8,43 @@ const percent = (x: number) => `${(x * 100).toFixed(2)} %`
 
 export default class Simulate extends LeadpoetCommand {
   static override resultSchema = SimulationSummary
-  static override summary = 'Run a whole subnet on a fresh embedded database and measure how well consensus finds the truth.'
-  static override description = `Miners queue prospects whose truth is known; honest (noisy), lazy (always valid), invalid (always invalid) and slow (leases lapse) validators pull and vote concurrently through the real service layer over several epochs; the operator sweeps, closes and clears them.
-Prints consensus accuracy against the truth, false positive/negative rates, eligibility, miner weights, per-epoch stats and timings. The same seed gives the same summary (timings aside). It never touches your database.`
-  static override examples = ['<%= config.bin %> simulate', '<%= config.bin %> simulate --prospects 100000 --epochs 5 --json']
+  static override summary =
+    'Run a whole subnet on a fresh embedded database and measure how well consensus finds the truth.'
+  static override description =
+    'Miners queue prospects whose truth is known; honest (noisy), lazy (always valid), invalid (always ' +
+    'invalid) and slow (leases lapse) validators pull and vote concurrently through the real service ' +
+    'layer over several epochs; the operator sweeps, closes and clears them.\n' +
+    'Prints consensus accuracy against the truth, false positive/negative rates, eligibility, miner ' +
+    'weights, per-epoch stats and timings. The same seed gives the same summary (timings aside). It never ' +
+    'touches your database.'
+  static override examples = [
+    '<%= config.bin %> simulate',
+    '<%= config.bin %> simulate --prospects 100000 --epochs 5 --json',
+  ]
   static override flags = {
     seed: Flags.integer({description: 'random seed', default: D.seed}),
     prospects: Flags.integer({description: 'prospects in all', default: D.prospects, min: 1, max: 1_000_000}),
     miners: Flags.integer({description: 'miners', default: D.miners, min: 1, max: 256}),
     epochs: Flags.integer({description: 'epochs the prospects are spread over', default: D.epochs, min: 1, max: 100}),
-    honest: Flags.integer({description: 'honest validators (the truth, with noise)', default: D.validators.honest, min: 0, max: 256}),
+    honest: Flags.integer({
+      description: 'honest validators (the truth, with noise)',
+      default: D.validators.honest,
+      min: 0,
+      max: 256,
+    }),
     lazy: Flags.integer({description: 'lazy validators (always valid)', default: D.validators.lazy, min: 0, max: 256}),
-    invalid: Flags.integer({description: 'validators that always say invalid', default: D.validators.invalid, min: 0, max: 256}),
-    slow: Flags.integer({description: 'slow validators (pull, never vote in time)', default: D.validators.slow, min: 0, max: 256}),
+    invalid: Flags.integer({
+      description: 'validators that always say invalid',
+      default: D.validators.invalid,
+      min: 0,
+      max: 256,
+    }),
+    slow: Flags.integer({
+      description: 'slow validators (pull, never vote in time)',
+      default: D.validators.slow,
+      min: 0,
+      max: 256,
+    }),
     noise: Flags.string({description: "chance an honest validator's vote is wrong", default: String(D.noise)}),
     'valid-rate': Flags.string({description: 'share of prospects that are truly valid', default: String(D.validRate)}),
     batch: Flags.integer({description: 'pull and submit batch size', default: D.batch, min: 1, max: 500}),
@@ -39,26 +63,67 @@ Prints consensus accuracy against the truth, false positive/negative rates, elig
       noise,
       validRate,
       batch: flags.batch,
-      onProgress: ({epoch, decided, total}) => this.progress(`epoch ${epoch} closed: ${decided}/${total} prospects decided`),
+      onProgress: ({epoch, decided, total}) =>
+        this.progress(`epoch ${epoch} closed: ${decided}/${total} prospects decided`),
     })
 
     this.log(
       renderTable(
-        ['prospects', 'decided', 'accepted', 'rejected', 'undecided', 'accuracy', 'false positives', 'false negatives', 'votes', 'lapsed leases'],
-        [[summary.prospects, summary.decided, summary.accepted, summary.rejected, summary.undecided, percent(summary.accuracy), percent(summary.false_positive_rate), percent(summary.false_negative_rate), summary.votes, summary.lapsed_leases]],
+        [
+          'prospects',
+          'decided',
+          'accepted',
+          'rejected',
+          'undecided',
+          'accuracy',
+          'false positives',
+          'false negatives',
+          'votes',
+          'lapsed leases',
+        ],
+        [
+          [
+            summary.prospects,
+            summary.decided,
+            summary.accepted,
+            summary.rejected,
+            summary.undecided,
+            percent(summary.accuracy),
+            percent(summary.false_positive_rate),
+            percent(summary.false_negative_rate),
+            summary.votes,
+            summary.lapsed_leases,
+          ],
+        ],
       ),
     )
     for (const epoch of summary.epochs) {
-      this.log(`\nEpoch ${epoch.epoch}: ${epoch.decided} decided, ${epoch.accepted} accepted, ${epoch.stats.unanimous} unanimous`)
+      this.log(
+        `\nEpoch ${epoch.epoch}: ${epoch.decided} decided, ${epoch.accepted} accepted, ${epoch.stats.unanimous} unanimous`,
+      )
       this.log(
         renderTable(
           ['validator', 'decided', 'matching', 'agreement', 'eligible'],
-          epoch.eligibility.map((v) => [v.validator_hotkey, v.decided_leads, v.matching_votes, percent(v.agreement), v.eligible ? 'yes' : 'no']),
+          epoch.eligibility.map((v) => [
+            v.validator_hotkey,
+            v.decided_leads,
+            v.matching_votes,
+            percent(v.agreement),
+            v.eligible ? 'yes' : 'no',
+          ]),
         ),
       )
-      this.log(renderTable(['miner', 'accepted', 'weight'], epoch.weights.map((w) => [w.miner_hotkey, w.accepted_leads, w.share.toFixed(4)])))
+      this.log(
+        renderTable(
+          ['miner', 'accepted', 'weight'],
+          epoch.weights.map((w) => [w.miner_hotkey, w.accepted_leads, w.share.toFixed(4)]),
+        ),
+      )
     }
-    this.log(`\n${summary.timings.seconds} s, ${summary.timings.votes_per_second} votes/s, peak RSS ${summary.timings.peak_rss_mib} MiB (seed ${summary.seed})`)
+    this.log(
+      `\n${summary.timings.seconds} s, ${summary.timings.votes_per_second} votes/s, ` +
+        `peak RSS ${summary.timings.peak_rss_mib} MiB (seed ${summary.seed})`,
+    )
     return summary
   }
 }
@@ -66,7 +131,11 @@ Prints consensus accuracy against the truth, false positive/negative rates, elig
 function fraction(name: string, value: string): number {
   const number = Number(value)
   if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
-    throw new LeadpoetError('INVALID_FLAG', `--${name} must be a number between 0 and 1, not ${JSON.stringify(value)}`, EXIT.usage)
+    throw new LeadpoetError(
+      'INVALID_FLAG',
+      `--${name} must be a number between 0 and 1, not ${JSON.stringify(value)}`,
+      EXIT.usage,
+    )
   }
   return number
 }

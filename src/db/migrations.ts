@@ -77,19 +77,24 @@ export async function migrate(db: SqlSession, migrations?: Migration[]): Promise
   })
   const done: string[] = []
   for (const migration of all) {
-    const applied = await db.transaction(async (tx) => {
-      await tx.query(LOCK)
-      if ((await appliedVersions(tx)).has(migration.version)) return false
-      await tx.exec(migration.sql)
-      await tx.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [
-        migration.version,
-        migration.name,
-        [migration.sql],
-      ])
-      return true
-    }).catch((error: Error) => {
-      throw new LeadpoetError('MIGRATION_FAILED', `migration ${migration.version}_${migration.name} failed: ${error.message}`, EXIT.error)
-    })
+    const applied = await db
+      .transaction(async (tx) => {
+        await tx.query(LOCK)
+        if ((await appliedVersions(tx)).has(migration.version)) return false
+        await tx.exec(migration.sql)
+        await tx.query(
+          'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+          [migration.version, migration.name, [migration.sql]],
+        )
+        return true
+      })
+      .catch((error: Error) => {
+        throw new LeadpoetError(
+          'MIGRATION_FAILED',
+          `migration ${migration.version}_${migration.name} failed: ${error.message}`,
+          EXIT.error,
+        )
+      })
     if (applied) done.push(migration.version)
   }
   return done

@@ -7,15 +7,17 @@ import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} fro
 
 /** Where the data lives: a Postgres URL, a Supabase project URL, or the embedded PGlite directory. */
 export type DatabaseTarget =
-  | {kind: 'postgres'; url: string}
-  | {kind: 'supabase'; url: string}
-  | {kind: 'embedded'; dir: string}
+  {kind: 'postgres'; url: string} | {kind: 'supabase'; url: string} | {kind: 'embedded'; dir: string}
 
 export function resolveTarget(db: string | undefined, dataDir: string): DatabaseTarget {
   if (!db) return {kind: 'embedded', dir: path.join(dataDir, 'db')}
   if (/^postgres(ql)?:\/\//.test(db)) return {kind: 'postgres', url: db}
   if (/^https?:\/\//.test(db)) return {kind: 'supabase', url: db}
-  throw new LeadpoetError('INVALID_DATABASE', `--db must be a postgres:// URL or a Supabase https:// URL, not ${JSON.stringify(db)}`, EXIT.usage)
+  throw new LeadpoetError(
+    'INVALID_DATABASE',
+    `--db must be a postgres:// URL or a Supabase https:// URL, not ${JSON.stringify(db)}`,
+    EXIT.usage,
+  )
 }
 
 /** Names the target without its password, for output. */

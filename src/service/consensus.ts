@@ -30,7 +30,11 @@ export class ConsensusService {
 
   /** Records the chain head a chain-aware command saw; epochs and leases count from it. */
   setChainAnchor(block: number, seenAt?: Date, options: {force?: boolean} = {}): Promise<R.ChainClock> {
-    return this.call('set_chain_anchor', R.ChainClock, {p_block: block, p_seen_at: seenAt?.toISOString() ?? null, p_force: options.force ?? false})
+    return this.call('set_chain_anchor', R.ChainClock, {
+      p_block: block,
+      p_seen_at: seenAt?.toISOString() ?? null,
+      p_force: options.force ?? false,
+    })
   }
 
   settings(): Promise<R.ConsensusSettings> {
@@ -78,7 +82,13 @@ export class ConsensusService {
     return this.call('release_leases', R.ReleaseResult, {p_prospect_ids: prospectIds})
   }
 
-  listProspects(filter: {status?: R.ProspectListing['prospects'][number]['consensus_status']; minerHotkey?: string; limit?: number} = {}): Promise<R.ProspectListing> {
+  listProspects(
+    filter: {
+      status?: R.ProspectListing['prospects'][number]['consensus_status']
+      minerHotkey?: string
+      limit?: number
+    } = {},
+  ): Promise<R.ProspectListing> {
     return this.call('list_prospects', R.ProspectListing, {
       p_status: filter.status ?? null,
       p_miner_hotkey: filter.minerHotkey ?? null,

@@ -32,13 +32,20 @@ export const EpochWeightsDocument = z.object({
       commitReveal: z.object({enabled: z.boolean(), revealPeriodEpochs: z.number().int()}),
       dryRun: z.boolean(),
       weights: z.object({
-        targets: z.array(z.object({uid: z.number().int(), hotkey: z.string().nullable(), share: z.number(), weight: z.number().int()})),
+        targets: z.array(
+          z.object({uid: z.number().int(), hotkey: z.string().nullable(), share: z.number(), weight: z.number().int()}),
+        ),
         dropped: z.array(z.unknown()),
         fallback: z.unknown().nullable(),
       }),
       checks: z.array(z.unknown()),
       reveals: z.array(z.object({commitId: z.string(), status: z.string()}).loose()),
-      submission: z.object({status: z.enum(['included', 'dry_run', 'blocked', 'skipped']), call: z.object({call: z.string()}).loose().nullable()}).loose(),
+      submission: z
+        .object({
+          status: z.enum(['included', 'dry_run', 'blocked', 'skipped']),
+          call: z.object({call: z.string()}).loose().nullable(),
+        })
+        .loose(),
       notes: z.array(z.string()),
     })
     .loose(),

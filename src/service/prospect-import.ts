@@ -29,7 +29,10 @@ export type ImportResult = z.infer<typeof ImportResult>
 type Format = ImportResult['format']
 
 /** Reads a file (or `-` for stdin) as a JSON array, JSON Lines or CSV with a header row. */
-export async function readProspectFile(file: string, stdin: () => Promise<string>): Promise<{format: Format; rows: ProspectRow[]}> {
+export async function readProspectFile(
+  file: string,
+  stdin: () => Promise<string>,
+): Promise<{format: Format; rows: ProspectRow[]}> {
   let text: string
   try {
     text = file === '-' ? await stdin() : await readFile(file, 'utf8')
@@ -58,8 +61,9 @@ function parseRows(format: Format, text: string): ProspectRow[] {
     } catch (error) {
       throw new LeadpoetError('INVALID_FILE', `not a JSON document: ${(error as Error).message}`, EXIT.usage)
     }
-    if (!Array.isArray(value)) throw new LeadpoetError('INVALID_FILE', 'a JSON file must hold an array of prospects', EXIT.usage)
-    return value.map((item, index) => ({line: index + 1, value: item}))
+    if (!Array.isArray(value))
+      throw new LeadpoetError('INVALID_FILE', 'a JSON file must hold an array of prospects', EXIT.usage)
+    return (value as unknown[]).map((item, index) => ({line: index + 1, value: item}))
   }
   if (format === 'jsonl') {
     const rows: ProspectRow[] = []
@@ -77,9 +81,14 @@ function parseRows(format: Format, text: string): ProspectRow[] {
   }
   let records: {record: Record<string, string>; line: number}[]
   try {
-    records = (parseCsv(text, {columns: true, skip_empty_lines: true, trim: true, bom: true, info: true}) as {record: Record<string, string>; info: {lines: number}}[]).map(
-      (entry) => ({record: entry.record, line: entry.info.lines}),
-    )
+    const parsed: {record: Record<string, string>; info: {lines: number}}[] = parseCsv(text, {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      info: true,
+    })
+    records = parsed.map((entry) => ({record: entry.record, line: entry.info.lines}))
   } catch (error) {
     throw new LeadpoetError('INVALID_FILE', `not a CSV file with a header row: ${(error as Error).message}`, EXIT.usage)
   }
@@ -96,7 +105,11 @@ function csvRecordToProspect(record: Record<string, string>): Record<string, unk
   const prospect: Record<string, unknown> = {}
   for (const [key, cell] of Object.entries(record)) {
     if (cell === '') continue
-    if (key === 'phone_numbers') prospect[key] = cell.split(';').map((n) => n.trim()).filter(Boolean)
+    if (key === 'phone_numbers')
+      prospect[key] = cell
+        .split(';')
+        .map((n) => n.trim())
+        .filter(Boolean)
     else if ((key === 'founded_year' || key === 'employee_count') && /^\d+$/.test(cell)) prospect[key] = Number(cell)
     else prospect[key] = cell
   }
@@ -107,7 +120,10 @@ function csvRecordToProspect(record: Record<string, string>): Record<string, unk
  * Checks every row against the lead schema and queues the good ones, in order, in batches the
  * database accepts. Bad rows are reported with their line and reasons; they never stop the others.
  */
-export async function importProspects(service: ConsensusService, read: {format: Format; rows: ProspectRow[]}): Promise<ImportResult> {
+export async function importProspects(
+  service: ConsensusService,
+  read: {format: Format; rows: ProspectRow[]},
+): Promise<ImportResult> {
   const good: Lead[] = []
   const refused: RefusedRow[] = []
   for (const row of read.rows) {

@@ -192,7 +192,6 @@ export const ReleaseResult = z.object({
 })
 export type ReleaseResult = z.infer<typeof ReleaseResult>
 
-
 export const ProspectListing = z.object({
   prospects: z.array(
     z.object({

@@ -49,7 +49,13 @@ export class DatabaseCommitStore implements PendingCommitStore {
 
   private async call<S extends z.ZodType>(fn: RpcFunction, schema: S, args: RpcArgs): Promise<z.infer<S>> {
     const parsed = schema.safeParse(await this.store.rpc(fn, args))
-    if (!parsed.success) throw new LeadpoetError('UNEXPECTED_RESPONSE', `${fn} returned an unexpected result`, EXIT.error, parsed.error.issues)
+    if (!parsed.success)
+      throw new LeadpoetError(
+        'UNEXPECTED_RESPONSE',
+        `${fn} returned an unexpected result`,
+        EXIT.error,
+        parsed.error.issues,
+      )
     return parsed.data
   }
 
@@ -59,7 +65,11 @@ export class DatabaseCommitStore implements PendingCommitStore {
   }
 
   async findInEpoch(netuid: number, hotkey: string, epoch: number): Promise<PendingCommit | null> {
-    const row = await this.call('weight_commit_in_epoch', Row.nullable(), {p_netuid: netuid, p_hotkey: hotkey, p_epoch: epoch})
+    const row = await this.call('weight_commit_in_epoch', Row.nullable(), {
+      p_netuid: netuid,
+      p_hotkey: hotkey,
+      p_epoch: epoch,
+    })
     return row ? toCommit(row) : null
   }
 
@@ -81,7 +91,12 @@ export class DatabaseCommitStore implements PendingCommitStore {
   }
 
   async markCommitted(id: string, commitBlock: number): Promise<void> {
-    await this.call('update_weight_commit', Row, {p_id: id, p_status: 'committed', p_block: commitBlock, p_reason: null})
+    await this.call('update_weight_commit', Row, {
+      p_id: id,
+      p_status: 'committed',
+      p_block: commitBlock,
+      p_reason: null,
+    })
   }
 
   async markRevealed(id: string, revealBlock: number): Promise<void> {

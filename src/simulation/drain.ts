@@ -21,8 +21,21 @@ export interface DrainStats {
  * until a pull comes back empty. A validator whose pull found nothing while others still held rows
  * may have stopped early, so a last pass (one validator at a time) picks up what is left.
  */
-export async function drainQueue(validators: ConsensusService[], verdict: Verdict, batchSize = 50): Promise<DrainStats> {
-  const stats: DrainStats = {pulls: 0, submits: 0, votes: 0, accepted: 0, rejected: 0, refused: 0, pullLatencies: [], elapsedMs: 0}
+export async function drainQueue(
+  validators: ConsensusService[],
+  verdict: Verdict,
+  batchSize = 50,
+): Promise<DrainStats> {
+  const stats: DrainStats = {
+    pulls: 0,
+    submits: 0,
+    votes: 0,
+    accepted: 0,
+    rejected: 0,
+    refused: 0,
+    pullLatencies: [],
+    elapsedMs: 0,
+  }
   const started = performance.now()
 
   const work = async (service: ConsensusService, index: number): Promise<void> => {

@@ -113,12 +113,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
         return {kind, hotkey, service: as({hotkey, role: 'validator'})}
       }),
     )
-    const {blocks_per_epoch: epochBlocks, lease_seconds: leaseSeconds, block_seconds: blockSeconds} = await operator.settings()
+    const {
+      blocks_per_epoch: epochBlocks,
+      lease_seconds: leaseSeconds,
+      block_seconds: blockSeconds,
+    } = await operator.settings()
     const leaseBlocks = Math.ceil(leaseSeconds / blockSeconds)
 
     // Miner i brings a share proportional to i (1, 2, 3, ...), so weights differ visibly.
     const minerTickets = miners.flatMap((_, i) => Array.from({length: i + 1}, () => i))
-    const minerOf = (index: number) => minerTickets[Math.floor(stableUnit(`${options.seed}:miner:${index}`) * minerTickets.length)]!
+    const minerOf = (index: number) =>
+      minerTickets[Math.floor(stableUnit(`${options.seed}:miner:${index}`) * minerTickets.length)]!
     const truth = (index: number) => stableUnit(`${options.seed}:truth:${index}`) < options.validRate
     const verdict = (v: SimValidator, index: number): boolean => {
       if (v.kind === 'lazy') return true
@@ -129,7 +134,19 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
 
     // Only what is undecided is remembered: memory stays bounded by the work in flight.
     const indexOf = new Map<string, number>()
-    const totals = {decided: 0, accepted: 0, rejected: 0, correct: 0, falsePositive: 0, invalidDecided: 0, falseNegative: 0, validDecided: 0, votes: 0, refused: 0, lapsed: 0}
+    const totals = {
+      decided: 0,
+      accepted: 0,
+      rejected: 0,
+      correct: 0,
+      falsePositive: 0,
+      invalidDecided: 0,
+      falseNegative: 0,
+      validDecided: 0,
+      votes: 0,
+      refused: 0,
+      lapsed: 0,
+    }
     const record = (result: SubmitResult) => {
       totals.votes += result.recorded
       totals.refused += result.refused
@@ -223,7 +240,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
     const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000)
     return {
       seed: options.seed,
-      population: {miners: options.miners, validators: options.validators, noise: options.noise, valid_rate: options.validRate},
+      population: {
+        miners: options.miners,
+        validators: options.validators,
+        noise: options.noise,
+        valid_rate: options.validRate,
+      },
       prospects: options.prospects,
       decided: totals.decided,
       accepted: totals.accepted,
@@ -236,7 +258,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       refused_votes: totals.refused,
       lapsed_leases: totals.lapsed,
       epochs,
-      timings: {seconds: Math.round(seconds * 100) / 100, votes_per_second: Math.round(totals.votes / seconds), peak_rss_mib: Math.round(peakRss / 2 ** 20)},
+      timings: {
+        seconds: Math.round(seconds * 100) / 100,
+        votes_per_second: Math.round(totals.votes / seconds),
+        peak_rss_mib: Math.round(peakRss / 2 ** 20),
+      },
     }
   } finally {
     await sql.close()

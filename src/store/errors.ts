@@ -22,14 +22,31 @@ const FUNCTION_ERRORS: Record<string, KnownError> = {
 /** Postgres and PostgREST codes that mean something to a user of this tool. */
 const PLATFORM_ERRORS: Record<string, KnownError> = {
   '42501': {code: 'FORBIDDEN', exit: EXIT.unauthorised},
-  '42883': {code: 'DATABASE_NOT_MIGRATED', exit: EXIT.error, message: 'the database has no leadpoet functions: run `leadpoet db migrate`'},
-  PGRST202: {code: 'DATABASE_NOT_MIGRATED', exit: EXIT.error, message: 'the API has no leadpoet functions: apply the migrations (supabase db push)'},
+  '42883': {
+    code: 'DATABASE_NOT_MIGRATED',
+    exit: EXIT.error,
+    message: 'the database has no leadpoet functions: run `leadpoet db migrate`',
+  },
+  PGRST202: {
+    code: 'DATABASE_NOT_MIGRATED',
+    exit: EXIT.error,
+    message: 'the API has no leadpoet functions: apply the migrations (supabase db push)',
+  },
   PGRST301: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
   PGRST302: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
   PGRST303: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '08006', '08001'])
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '08006',
+  '08001',
+])
 
 export interface DatabaseErrorLike {
   code?: string
@@ -48,7 +65,10 @@ export function toLeadpoetError(error: unknown): LeadpoetError {
   const code = typeof e.code === 'string' ? e.code : ''
   const known: KnownError | undefined = FUNCTION_ERRORS[code] ?? PLATFORM_ERRORS[code]
   if (known) {
-    return new LeadpoetError(known.code, known.message ?? message, known.exit, {sqlstate: code, details: details || undefined})
+    return new LeadpoetError(known.code, known.message ?? message, known.exit, {
+      sqlstate: code,
+      details: details || undefined,
+    })
   }
   // Class 22 (data exception): a value the database could not take, e.g. a malformed UUID.
   if (code.startsWith('22')) {

@@ -76,23 +76,111 @@ const DEFAULT_WEIGHTS: Record<CheckName, number> = {
 }
 
 export const DEFAULT_ROLE_MAILBOXES = [
-  'info', 'sales', 'contact', 'contactus', 'support', 'hello', 'hi', 'team', 'admin', 'administrator',
-  'office', 'help', 'helpdesk', 'hr', 'jobs', 'careers', 'recruiting', 'recruitment', 'hiring',
-  'marketing', 'billing', 'accounts', 'accounting', 'finance', 'invoices', 'enquiries', 'enquiry',
-  'inquiries', 'inquiry', 'press', 'media', 'pr', 'news', 'newsletter', 'noreply', 'no-reply',
-  'donotreply', 'do-not-reply', 'webmaster', 'postmaster', 'hostmaster', 'abuse', 'security',
-  'privacy', 'legal', 'compliance', 'service', 'services', 'customerservice', 'customer-service',
-  'customercare', 'care', 'feedback', 'general', 'mail', 'email', 'orders', 'bookings',
-  'reservations', 'reception', 'frontdesk', 'partners', 'partnerships', 'events', 'community',
-  'social', 'operations', 'ops', 'it', 'all', 'everyone', 'staff', 'business', 'bizdev',
+  'info',
+  'sales',
+  'contact',
+  'contactus',
+  'support',
+  'hello',
+  'hi',
+  'team',
+  'admin',
+  'administrator',
+  'office',
+  'help',
+  'helpdesk',
+  'hr',
+  'jobs',
+  'careers',
+  'recruiting',
+  'recruitment',
+  'hiring',
+  'marketing',
+  'billing',
+  'accounts',
+  'accounting',
+  'finance',
+  'invoices',
+  'enquiries',
+  'enquiry',
+  'inquiries',
+  'inquiry',
+  'press',
+  'media',
+  'pr',
+  'news',
+  'newsletter',
+  'noreply',
+  'no-reply',
+  'donotreply',
+  'do-not-reply',
+  'webmaster',
+  'postmaster',
+  'hostmaster',
+  'abuse',
+  'security',
+  'privacy',
+  'legal',
+  'compliance',
+  'service',
+  'services',
+  'customerservice',
+  'customer-service',
+  'customercare',
+  'care',
+  'feedback',
+  'general',
+  'mail',
+  'email',
+  'orders',
+  'bookings',
+  'reservations',
+  'reception',
+  'frontdesk',
+  'partners',
+  'partnerships',
+  'events',
+  'community',
+  'social',
+  'operations',
+  'ops',
+  'it',
+  'all',
+  'everyone',
+  'staff',
+  'business',
+  'bizdev',
 ]
 
 export const DEFAULT_SOURCE_DENYLIST = [
-  'zoominfo.com', 'apollo.io', 'lusha.com', 'rocketreach.co', 'seamless.ai', 'hunter.io',
-  'clearbit.com', 'leadiq.com', 'uplead.com', 'contactout.com', 'signalhire.com', 'kaspr.io',
-  'snov.io', 'adapt.io', 'cognism.com', 'datanyze.com', 'lead411.com', 'salesintel.io',
-  'swordfish.ai', 'getprospect.com', 'anymailfinder.com', 'voilanorbert.com', 'skrapp.io',
-  'findthatlead.com', 'leadfuze.com', 'aeroleads.com', 'contactdb.com', 'datagma.com',
+  'zoominfo.com',
+  'apollo.io',
+  'lusha.com',
+  'rocketreach.co',
+  'seamless.ai',
+  'hunter.io',
+  'clearbit.com',
+  'leadiq.com',
+  'uplead.com',
+  'contactout.com',
+  'signalhire.com',
+  'kaspr.io',
+  'snov.io',
+  'adapt.io',
+  'cognism.com',
+  'datanyze.com',
+  'lead411.com',
+  'salesintel.io',
+  'swordfish.ai',
+  'getprospect.com',
+  'anymailfinder.com',
+  'voilanorbert.com',
+  'skrapp.io',
+  'findthatlead.com',
+  'leadfuze.com',
+  'aeroleads.com',
+  'contactdb.com',
+  'datagma.com',
 ]
 
 export const DEFAULT_VALIDATION_CONFIG: ValidationConfig = deepFreeze({
@@ -133,17 +221,17 @@ function deepFreeze<T>(value: T): T {
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/
 
 const domainList = z.array(
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(DOMAIN, {message: 'must be a bare domain such as "example.com"'}),
+  z.string().trim().toLowerCase().regex(DOMAIN, {message: 'must be a bare domain such as "example.com"'}),
 )
 
 const int = (min: number, max: number) =>
-  z.number().int({message: 'must be a whole number'}).min(min, {message: `must be at least ${min}`}).max(max, {
-    message: `must be at most ${max}`,
-  })
+  z
+    .number()
+    .int({message: 'must be a whole number'})
+    .min(min, {message: `must be at least ${min}`})
+    .max(max, {
+      message: `must be at most ${max}`,
+    })
 
 function isDnsServer(value: string): boolean {
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value)
@@ -178,7 +266,11 @@ export const validationConfigInputSchema = z.strictObject({
     .superRefine((checks, ctx) => {
       // Every other check needs a well-formed lead, so this one is always on and always hard.
       if (checks.required?.enabled === false)
-        ctx.addIssue({code: 'custom', path: ['required', 'enabled'], message: 'the required-fields check cannot be turned off'})
+        ctx.addIssue({
+          code: 'custom',
+          path: ['required', 'enabled'],
+          message: 'the required-fields check cannot be turned off',
+        })
       if (checks.required?.soft === true)
         ctx.addIssue({code: 'custom', path: ['required', 'soft'], message: 'the required-fields check cannot be soft'})
     })
@@ -269,7 +361,9 @@ function definedOnly<T extends object>(value: T): Partial<T> {
  * Combines layers over the defaults, later layers winning key by key (lists are replaced whole).
  * Each layer is validated strictly; the first invalid one is refused with INVALID_CONFIG naming the key.
  */
-export function resolveValidationConfig(...layers: Array<{source: string; value: unknown} | undefined>): ValidationConfig {
+export function resolveValidationConfig(
+  ...layers: Array<{source: string; value: unknown} | undefined>
+): ValidationConfig {
   let config: ValidationConfig = DEFAULT_VALIDATION_CONFIG
   for (const layer of layers) {
     if (layer === undefined) continue
@@ -290,18 +384,28 @@ export async function loadValidationConfig(path?: string, overrides?: unknown): 
     try {
       raw = await readFile(path, 'utf8')
     } catch (error) {
-      throw new LeadpoetError('CONFIG_UNREADABLE', `cannot read validation config ${path}: ${(error as Error).message}`, EXIT.usage, {
-        source: path,
-      })
+      throw new LeadpoetError(
+        'CONFIG_UNREADABLE',
+        `cannot read validation config ${path}: ${(error as Error).message}`,
+        EXIT.usage,
+        {
+          source: path,
+        },
+      )
     }
     let value: unknown
     try {
       value = JSON.parse(raw)
     } catch (error) {
-      throw new LeadpoetError('INVALID_CONFIG', `validation config ${path} is not valid JSON: ${(error as Error).message}`, EXIT.usage, {
-        source: path,
-        key: '(config)',
-      })
+      throw new LeadpoetError(
+        'INVALID_CONFIG',
+        `validation config ${path} is not valid JSON: ${(error as Error).message}`,
+        EXIT.usage,
+        {
+          source: path,
+          key: '(config)',
+        },
+      )
     }
     fileLayer = {source: path, value}
   }

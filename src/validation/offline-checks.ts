@@ -12,7 +12,6 @@ import {
   compactMailbox,
   domainOrParentIn,
   registrableDomain,
-  splitEmail,
   urlHost,
   type EmailParts,
 } from './text.js'
@@ -30,7 +29,7 @@ export function buildOfflineLists(lists: ValidationLists): OfflineLists {
   return {
     roleMailboxes: new Set(lists.roleMailboxes.map(compactMailbox)),
     disposableDomains: new Set([...disposableEmailBlocklistSet(), ...lists.extraDisposableDomains]),
-    freeMailDomains: new Set([...(freeMailProviders as string[]), ...lists.extraFreeMailDomains]),
+    freeMailDomains: new Set([...freeMailProviders, ...lists.extraFreeMailDomains]),
     sourceDenylist: new Set(lists.sourceDenylist),
   }
 }
@@ -47,7 +46,11 @@ export type OfflineOutcome = CheckOutcome & {fields?: string[]}
 type OfflineCheck = (input: OfflineInput) => OfflineOutcome
 
 const pass = (message: string): OfflineOutcome => ({status: 'pass', message})
-const fail = (message: string, fields?: string[]): OfflineOutcome => ({status: 'fail', message, ...(fields ? {fields} : {})})
+const fail = (message: string, fields?: string[]): OfflineOutcome => ({
+  status: 'fail',
+  message,
+  ...(fields ? {fields} : {}),
+})
 
 function emailSyntax({lead}: OfflineInput): OfflineOutcome {
   const ok = validator.isEmail(lead.email, {allow_display_name: false, require_tld: true, allow_ip_domain: false})
@@ -99,7 +102,9 @@ function roleMailbox({email, lists}: OfflineInput): OfflineOutcome {
 }
 
 function invalidDomain(email: EmailParts): OfflineOutcome | undefined {
-  return email.domain === '' || !email.domain.includes('.') ? fail('the email domain is not a valid host name') : undefined
+  return email.domain === '' || !email.domain.includes('.')
+    ? fail('the email domain is not a valid host name')
+    : undefined
 }
 
 function disposableDomain({email, lists}: OfflineInput): OfflineOutcome {

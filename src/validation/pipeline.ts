@@ -50,7 +50,9 @@ const STATIC_FIELDS: Record<CheckName, string[]> = {
 function requiredOutcome(issues: LeadIssue[]): OfflineOutcome {
   return {
     status: 'fail',
-    message: issues.map((issue) => (issue.field === '(lead)' ? issue.message : `${issue.field} ${issue.message}`)).join('; '),
+    message: issues
+      .map((issue) => (issue.field === '(lead)' ? issue.message : `${issue.field} ${issue.message}`))
+      .join('; '),
     fields: [...new Set(issues.map((issue) => issue.field))],
   }
 }
@@ -74,7 +76,10 @@ function duplicateOutcome(lead: Lead, context: DuplicateContext): CheckOutcome {
   return {status: 'pass', message: 'not repeated in this batch nor among stored leads'}
 }
 
-async function lookUpKnownEmails(lookup: KnownEmailLookup | undefined, emails: string[]): Promise<DuplicateContext['known']> {
+async function lookUpKnownEmails(
+  lookup: KnownEmailLookup | undefined,
+  emails: string[],
+): Promise<DuplicateContext['known']> {
   if (lookup === undefined) return null
   if (emails.length === 0) return new Set()
   try {
@@ -85,7 +90,11 @@ async function lookUpKnownEmails(lookup: KnownEmailLookup | undefined, emails: s
   }
 }
 
-function assess(outcomes: Outcomes, skipMessage: (check: CheckName) => string, config: ValidationConfig): LeadAssessment {
+function assess(
+  outcomes: Outcomes,
+  skipMessage: (check: CheckName) => string,
+  config: ValidationConfig,
+): LeadAssessment {
   const checks: CheckResult[] = []
   for (const check of CHECK_NAMES) {
     const settings = config.checks[check]
@@ -113,12 +122,33 @@ function assess(outcomes: Outcomes, skipMessage: (check: CheckName) => string, c
   // A failed hard check settles the verdict whatever the unknowns would have said.
   if (failed.length > 0) {
     const rejection = config.unknownPolicy === 'fail' ? [...failed, ...unknown] : failed
-    return {verdict: 'vote', is_valid: false, score: score(false), rejection_reasons: rejection, abstain_reasons: [], checks}
+    return {
+      verdict: 'vote',
+      is_valid: false,
+      score: score(false),
+      rejection_reasons: rejection,
+      abstain_reasons: [],
+      checks,
+    }
   }
   if (unknown.length > 0 && config.unknownPolicy === 'abstain')
-    return {verdict: 'abstain', is_valid: false, score: score(false), rejection_reasons: [], abstain_reasons: unknown, checks}
+    return {
+      verdict: 'abstain',
+      is_valid: false,
+      score: score(false),
+      rejection_reasons: [],
+      abstain_reasons: unknown,
+      checks,
+    }
   if (unknown.length > 0 && config.unknownPolicy === 'fail')
-    return {verdict: 'vote', is_valid: false, score: score(false), rejection_reasons: unknown, abstain_reasons: [], checks}
+    return {
+      verdict: 'vote',
+      is_valid: false,
+      score: score(false),
+      rejection_reasons: unknown,
+      abstain_reasons: [],
+      checks,
+    }
   return {verdict: 'vote', is_valid: true, score: score(true), rejection_reasons: [], abstain_reasons: [], checks}
 }
 
@@ -171,7 +201,11 @@ export function createLeadValidator(options: LeadValidatorOptions = {}): LeadVal
     return Promise.all(
       parsed.map(async (result) => {
         if (!result.ok) {
-          return assess({required: requiredOutcome(result.issues)}, () => 'not run: the lead is malformed (see required)', config)
+          return assess(
+            {required: requiredOutcome(result.issues)},
+            () => 'not run: the lead is malformed (see required)',
+            config,
+          )
         }
         const outcomes = offlineOutcomes(result.lead, lists, config)
         if (checkEnabled('duplicate')) outcomes.duplicate = duplicateOutcome(result.lead, duplicates)
@@ -189,6 +223,9 @@ export function createLeadValidator(options: LeadValidatorOptions = {}): LeadVal
 }
 
 /** Validates one batch with a validator of its own; use createLeadValidator to share caches across batches. */
-export function validateLeads(leads: readonly unknown[], options: LeadValidatorOptions = {}): Promise<LeadAssessment[]> {
+export function validateLeads(
+  leads: readonly unknown[],
+  options: LeadValidatorOptions = {},
+): Promise<LeadAssessment[]> {
   return createLeadValidator(options).validate(leads)
 }

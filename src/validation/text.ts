@@ -4,7 +4,18 @@ import {getDomain} from 'tldts'
 
 // Letters that Unicode decomposition does not reduce to ASCII.
 const LETTER_FOLDS: Record<string, string> = {
-  ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h', ŋ: 'n', ĸ: 'k',
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+  ħ: 'h',
+  ŋ: 'n',
+  ĸ: 'k',
 }
 
 /** Lower-case ASCII approximation: "José Ñúñez-Łukasz" becomes "jose nunez-lukasz". */
@@ -41,7 +52,12 @@ export function splitEmail(email: string): EmailParts {
   const plus = local.indexOf('+')
   return {
     mailbox: plus > 0 ? local.slice(0, plus) : local,
-    domain: domainToASCII(email.slice(at + 1).trim().toLowerCase()),
+    domain: domainToASCII(
+      email
+        .slice(at + 1)
+        .trim()
+        .toLowerCase(),
+    ),
   }
 }
 

@@ -6,7 +6,17 @@ import {ConsensusService} from '../../src/service/consensus.js'
 import {SupabaseConsensusStore} from '../../src/store/supabase-store.js'
 import {JWT_SECRET} from '../support/postgrest.js'
 import {createWorld, type World} from '../support/world.js'
-import {apiClient, devSigner, postToIssuer, rawRpc, serveHandler, serviceRoleKey, tempDir, writeMetagraphFile, type HttpServer} from './support.js'
+import {
+  apiClient,
+  devSigner,
+  postToIssuer,
+  rawRpc,
+  serveHandler,
+  serviceRoleKey,
+  tempDir,
+  writeMetagraphFile,
+  type HttpServer,
+} from './support.js'
 
 // Attacks on hotkey authentication, each through the real PostgREST (and the issuer behind a real
 // HTTP server, configured exactly as the Edge Function is), with tokens minted by the issuer. Each
@@ -38,7 +48,9 @@ describe('hotkey authentication through the real PostgREST', () => {
       [bob.address]: {uid: 1, validator_permit: true},
       [charlie.address]: {uid: 2, validator_permit: false},
     })
-    metagraph = await serveHandler(async () => new Response(await readFile(file), {headers: {'content-type': 'application/json'}}))
+    metagraph = await serveHandler(
+      async () => new Response(await readFile(file), {headers: {'content-type': 'application/json'}}),
+    )
     serviceKey = await serviceRoleKey()
     issuer = await serveHandler(
       issuerHandlerFromEnv({
@@ -66,15 +78,25 @@ describe('hotkey authentication through the real PostgREST', () => {
     expect(status, JSON.stringify(body)).toBe(200)
     return body as IssuedToken
   }
-  const serviceWith = (token: string) => new ConsensusService(new SupabaseConsensusStore(apiClient(postgrestUrl, token)))
-  const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: {code: string}) => error.code)
+  const serviceWith = (token: string) =>
+    new ConsensusService(new SupabaseConsensusStore(apiClient(postgrestUrl, token)))
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'ok',
+      (error: {code: string}) => error.code,
+    )
 
   /** Every row of every table of ours, hashed per table: "nothing written" is "the same fingerprint". */
   async function fingerprint(): Promise<Record<string, string>> {
     const tables = await world.sql.query<{name: string}>(`
       select c.oid::regclass::text as name from pg_catalog.pg_class c
        where c.relkind = 'r' and c.relnamespace in ('public'::regnamespace, 'leadpoet'::regnamespace) order by 1`)
-    const union = tables.map((t) => `select '${t.name}' as name, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as hash from ${t.name} x`).join(' union all ')
+    const union = tables
+      .map(
+        (t) =>
+          `select '${t.name}' as name, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as hash from ${t.name} x`,
+      )
+      .join(' union all ')
     const rows = await world.sql.query<{name: string; hash: string}>(union)
     return Object.fromEntries(rows.map((r) => [r.name, r.hash]))
   }
@@ -86,7 +108,12 @@ describe('hotkey authentication through the real PostgREST', () => {
 
   it("gives each hotkey a token for its metagraph role, and the token does that role's work only", async () => {
     const [validatorToken, minerToken, operatorToken] = await Promise.all([login(alice), login(charlie), login(dave)])
-    expect(decodeJwt(validatorToken.access_token)).toMatchObject({role: 'authenticated', app_role: 'validator', hotkey: alice.address, uid: 0})
+    expect(decodeJwt(validatorToken.access_token)).toMatchObject({
+      role: 'authenticated',
+      app_role: 'validator',
+      hotkey: alice.address,
+      uid: 0,
+    })
     expect(decodeJwt(minerToken.access_token)).toMatchObject({app_role: 'miner', hotkey: charlie.address, uid: 2})
     expect(decodeJwt(operatorToken.access_token)).toMatchObject({app_role: 'operator', hotkey: dave.address, uid: null})
 
@@ -97,7 +124,9 @@ describe('hotkey authentication through the real PostgREST', () => {
     const [row] = await world.sql.query<{miner_hotkey: string}>('select miner_hotkey from public.prospect_queue')
     expect(row!.miner_hotkey).toBe(charlie.address)
     expect((await validator.pull(1)).prospects.map((p) => p.prospect_id)).toEqual(prospect_ids)
-    expect((await validator.submit([{prospect_id: prospect_ids[0]!, is_valid: true, score: 0.9}])).results[0]).toMatchObject({outcome: 'recorded'})
+    expect(
+      (await validator.submit([{prospect_id: prospect_ids[0]!, is_valid: true, score: 0.9}])).results[0],
+    ).toMatchObject({outcome: 'recorded'})
     expect(await codeOf(operator.sweep())).toBe('ok')
 
     await expectNothingWritten(async () => {
@@ -144,20 +173,28 @@ describe('hotkey authentication through the real PostgREST', () => {
 
     it('gives exactly one token when one challenge is sent many times at once', async () => {
       const signed = await signChallenge(bob)
-      const statuses = await Promise.all(Array.from({length: 10}, () => postToIssuer(issuer.url, signed).then((r) => r.status)))
+      const statuses = await Promise.all(
+        Array.from({length: 10}, () => postToIssuer(issuer.url, signed).then((r) => r.status)),
+      )
       expect(statuses.filter((s) => s === 200)).toHaveLength(1)
       expect(statuses.filter((s) => s === 401)).toHaveLength(9)
       expect(await world.sql.query('select hotkey from leadpoet.auth_nonces')).toEqual([{hotkey: bob.address}])
     })
 
-    it("refuses a challenge naming one hotkey and signed by another key, writing nothing", async () => {
+    it('refuses a challenge naming one hotkey and signed by another key, writing nothing', async () => {
       const genuine = await signChallenge(alice)
       const byEve = await signChallenge({address: alice.address, sign: (message) => eve.sign(message)})
       await expectNothingWritten(async () => {
-        expect(await postToIssuer(issuer.url, byEve)).toMatchObject({status: 401, body: {error: {code: 'BAD_SIGNATURE'}}})
+        expect(await postToIssuer(issuer.url, byEve)).toMatchObject({
+          status: 401,
+          body: {error: {code: 'BAD_SIGNATURE'}},
+        })
         // Eve's signature on Alice's genuine challenge text, too.
         const stolen = {challenge: genuine.challenge, signature: byEve.signature}
-        expect(await postToIssuer(issuer.url, stolen)).toMatchObject({status: 401, body: {error: {code: 'BAD_SIGNATURE'}}})
+        expect(await postToIssuer(issuer.url, stolen)).toMatchObject({
+          status: 401,
+          body: {error: {code: 'BAD_SIGNATURE'}},
+        })
       })
     })
 
@@ -165,7 +202,10 @@ describe('hotkey authentication through the real PostgREST', () => {
       await expectNothingWritten(async () => {
         for (const offset of [-301_000, 301_000]) {
           const signed = await signChallenge(alice, {now: new Date(Date.now() + offset)})
-          expect(await postToIssuer(issuer.url, signed)).toMatchObject({status: 401, body: {error: {code: 'CHALLENGE_EXPIRED'}}})
+          expect(await postToIssuer(issuer.url, signed)).toMatchObject({
+            status: 401,
+            body: {error: {code: 'CHALLENGE_EXPIRED'}},
+          })
         }
       })
     })
@@ -173,7 +213,10 @@ describe('hotkey authentication through the real PostgREST', () => {
     it('refuses a hotkey that is not on the metagraph: its nonce is spent, nothing else is written', async () => {
       const signed = await signChallenge(eve)
       const before = await fingerprint()
-      expect(await postToIssuer(issuer.url, signed)).toMatchObject({status: 403, body: {error: {code: 'NOT_REGISTERED'}}})
+      expect(await postToIssuer(issuer.url, signed)).toMatchObject({
+        status: 403,
+        body: {error: {code: 'NOT_REGISTERED'}},
+      })
       const after = await fingerprint()
       expect({...after, 'leadpoet.auth_nonces': undefined}).toEqual({...before, 'leadpoet.auth_nonces': undefined})
       expect(await world.sql.query('select hotkey from leadpoet.auth_nonces')).toEqual([{hotkey: eve.address}])
@@ -185,8 +228,16 @@ describe('hotkey authentication through the real PostgREST', () => {
       const [first, second] = [await login(alice), await login(alice)]
       expect(await codeOf(serviceWith(first.access_token).clock())).toBe('ok')
       const operatorToken = (await login(dave)).access_token
-      const revoked = await rawRpc(postgrestUrl, 'auth_revoke', {p_kind: 'jti', p_subject: first.jti, p_reason: 'leaked'}, operatorToken)
-      expect(revoked).toMatchObject({status: 200, body: {kind: 'jti', subject: first.jti, revoked_by: dave.address, already_revoked: false}})
+      const revoked = await rawRpc(
+        postgrestUrl,
+        'auth_revoke',
+        {p_kind: 'jti', p_subject: first.jti, p_reason: 'leaked'},
+        operatorToken,
+      )
+      expect(revoked).toMatchObject({
+        status: 200,
+        body: {kind: 'jti', subject: first.jti, revoked_by: dave.address, already_revoked: false},
+      })
 
       await expectNothingWritten(async () => {
         const refused = await rawRpc(postgrestUrl, 'pull_prospects_for_validator', {p_limit: 1}, first.access_token)
@@ -201,12 +252,22 @@ describe('hotkey authentication through the real PostgREST', () => {
     it('stops every token of a revoked hotkey at once and refuses its logins until the revocation is lifted', async () => {
       const token = await login(bob)
       const operatorToken = (await login(dave)).access_token
-      expect((await rawRpc(postgrestUrl, 'auth_revoke', {p_kind: 'hotkey', p_subject: bob.address}, operatorToken)).status).toBe(200)
+      expect(
+        (await rawRpc(postgrestUrl, 'auth_revoke', {p_kind: 'hotkey', p_subject: bob.address}, operatorToken)).status,
+      ).toBe(200)
       await expectNothingWritten(async () => {
         expect(await codeOf(serviceWith(token.access_token).pull(1))).toBe('TOKEN_REVOKED')
-        expect(await postToIssuer(issuer.url, await signChallenge(bob))).toMatchObject({status: 403, body: {error: {code: 'HOTKEY_REVOKED'}}})
+        expect(await postToIssuer(issuer.url, await signChallenge(bob))).toMatchObject({
+          status: 403,
+          body: {error: {code: 'HOTKEY_REVOKED'}},
+        })
       })
-      const lifted = await rawRpc(postgrestUrl, 'auth_lift_revocation', {p_kind: 'hotkey', p_subject: bob.address}, operatorToken)
+      const lifted = await rawRpc(
+        postgrestUrl,
+        'auth_lift_revocation',
+        {p_kind: 'hotkey', p_subject: bob.address},
+        operatorToken,
+      )
       expect(lifted.body).toEqual({kind: 'hotkey', subject: bob.address, lifted: true})
       expect(await codeOf(serviceWith(token.access_token).pull(1))).toBe('ok')
       expect(await codeOf(serviceWith((await login(bob)).access_token).pull(1))).toBe('ok')
@@ -214,7 +275,9 @@ describe('hotkey authentication through the real PostgREST', () => {
 
     it('lets the anon key and the service-role key through the pre-request check unchanged', async () => {
       // Even a revocation naming the service role's stand-in hotkey does not touch the service role.
-      await world.sql.query(`insert into leadpoet.token_revocations (subject_kind, subject, revoked_by) values ('hotkey', 'service_role', 'test')`)
+      await world.sql.query(
+        `insert into leadpoet.token_revocations (subject_kind, subject, revoked_by) values ('hotkey', 'service_role', 'test')`,
+      )
       expect((await rawRpc(postgrestUrl, 'consensus_clock', {}, serviceKey)).status).toBe(200)
       const anon = await rawRpc(postgrestUrl, 'consensus_clock', {})
       expect(anon).toMatchObject({status: 401, body: {code: '42501'}})
@@ -226,7 +289,10 @@ describe('hotkey authentication through the real PostgREST', () => {
       const calls: [string, Record<string, unknown>][] = [
         ['auth_revoke', {p_kind: 'hotkey', p_subject: bob.address}],
         ['auth_lift_revocation', {p_kind: 'hotkey', p_subject: alice.address}],
-        ['auth_claim_nonce', {p_hotkey: alice.address, p_nonce: 'n'.repeat(32), p_expires_at: new Date(Date.now() + 60_000).toISOString()}],
+        [
+          'auth_claim_nonce',
+          {p_hotkey: alice.address, p_nonce: 'n'.repeat(32), p_expires_at: new Date(Date.now() + 60_000).toISOString()},
+        ],
       ]
       await expectNothingWritten(async () => {
         for (const [fn, args] of calls) {
@@ -246,7 +312,9 @@ describe('hotkey authentication through the real PostgREST', () => {
         from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
        where n.nspname in ('public', 'leadpoet', 'leadpoet_hooks') and c.relkind in ('r', 'v', 'm', 'p')
        order by 1, 2`)
-    expect(relations.map((r) => `${r.schema}.${r.name}`)).toEqual(expect.arrayContaining(['leadpoet.auth_nonces', 'leadpoet.token_revocations', 'public.leads']))
+    expect(relations.map((r) => `${r.schema}.${r.name}`)).toEqual(
+      expect.arrayContaining(['leadpoet.auth_nonces', 'leadpoet.token_revocations', 'public.leads']),
+    )
     await expectNothingWritten(async () => {
       for (const token of [undefined, validatorToken]) {
         const who = token ? 'validator' : 'anon'
@@ -270,7 +338,9 @@ describe('hotkey authentication through the real PostgREST', () => {
             const body = (await response.json()) as {code?: string}
             // public: no privilege (a write to the aggregate view fails even earlier); other schemas: not exposed at all.
             const refusals = schema === 'public' ? ['42501', '55000'] : ['PGRST106']
-            expect(refusals, `${who} ${verb} ${schema}.${name}: ${response.status} ${JSON.stringify(body)}`).toContain(body.code)
+            expect(refusals, `${who} ${verb} ${schema}.${name}: ${response.status} ${JSON.stringify(body)}`).toContain(
+              body.code,
+            )
           }
         }
       }
@@ -278,7 +348,12 @@ describe('hotkey authentication through the real PostgREST', () => {
   })
 
   describe('hostile strings', () => {
-    const SQL_LOOKING = ["'); delete from public.leads; --", "x' or '1'='1", '"; drop schema leadpoet cascade; --', '$$; select pg_sleep(10); $$']
+    const SQL_LOOKING = [
+      "'); delete from public.leads; --",
+      "x' or '1'='1",
+      '"; drop schema leadpoet cascade; --',
+      '$$; select pg_sleep(10); $$',
+    ]
     const OVERSIZED = 'x'.repeat(200_000)
 
     it('refuses SQL-looking and oversized strings in every parameter of every function, for every role, changing nothing', async () => {
@@ -294,7 +369,15 @@ describe('hotkey authentication through the real PostgREST', () => {
           from pg_catalog.pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.proargnames is not null
          order by 1`)
-      expect(functions.map((f) => f.name)).toEqual(expect.arrayContaining(['enqueue_prospects', 'submit_assessments', 'list_prospects', 'auth_revoke', 'auth_claim_nonce']))
+      expect(functions.map((f) => f.name)).toEqual(
+        expect.arrayContaining([
+          'enqueue_prospects',
+          'submit_assessments',
+          'list_prospects',
+          'auth_revoke',
+          'auth_claim_nonce',
+        ]),
+      )
 
       // Every parameter arrives over HTTP as JSON text, whatever its SQL type (uuid, bigint, ...).
       const poisons = (type: string): unknown[] =>
@@ -307,7 +390,9 @@ describe('hotkey authentication through the real PostgREST', () => {
           for (const [position, type] of fn.types.entries()) {
             for (const poison of poisons(type)) {
               // Required parameters are sent (null), defaulted ones left to their defaults.
-              const args: Record<string, unknown> = Object.fromEntries(fn.args.slice(0, fn.required).map((name) => [name, null]))
+              const args: Record<string, unknown> = Object.fromEntries(
+                fn.args.slice(0, fn.required).map((name) => [name, null]),
+              )
               args[fn.args[position]!] = poison
               for (const [role, token] of Object.entries(tokens)) {
                 const {status, body} = await rawRpc(postgrestUrl, fn.name, args, token)
@@ -319,7 +404,9 @@ describe('hotkey authentication through the real PostgREST', () => {
           }
         }
       })
-      expect(await world.sql.query(`select count(*)::int as n from pg_catalog.pg_namespace where nspname = 'leadpoet'`)).toEqual([{n: 1}])
+      expect(
+        await world.sql.query(`select count(*)::int as n from pg_catalog.pg_namespace where nspname = 'leadpoet'`),
+      ).toEqual([{n: 1}])
     })
 
     it('keeps SQL-looking text inside prospects and votes as inert data, byte for byte', async () => {
@@ -331,24 +418,51 @@ describe('hotkey authentication through the real PostgREST', () => {
       const reasons = SQL_LOOKING.map((text) => ({check: text, message: text}))
       await validator.submit([{prospect_id: prospect_ids[0]!, is_valid: false, score: 0.1, rejection_reasons: reasons}])
       expect(await world.sql.query('select prospect from public.prospect_queue')).toEqual([{prospect}])
-      expect(await world.sql.query('select rejection_reasons from public.validation_tracking')).toEqual([{rejection_reasons: reasons}])
+      expect(await world.sql.query('select rejection_reasons from public.validation_tracking')).toEqual([
+        {rejection_reasons: reasons},
+      ])
       expect(await world.sql.query(`select count(*)::int as n from public.leads`)).toEqual([{n: 0}])
     })
 
     it('refuses SQL-looking, oversized and malformed requests to the issuer, writing nothing', async () => {
       const signed = await signChallenge(alice)
       const send = (body: string, init: RequestInit = {}) =>
-        fetch(issuer.url, {method: 'POST', headers: {'content-type': 'application/json'}, body, ...init}).then(async (r) => ({
-          status: r.status,
-          code: ((await r.json()) as {error: {code: string}}).error.code,
-        }))
+        fetch(issuer.url, {method: 'POST', headers: {'content-type': 'application/json'}, body, ...init}).then(
+          async (r) => ({
+            status: r.status,
+            code: ((await r.json()) as {error: {code: string}}).error.code,
+          }),
+        )
       await expectNothingWritten(async () => {
-        expect(await send(JSON.stringify({challenge: SQL_LOOKING[0], signature: signed.signature}))).toEqual({status: 400, code: 'INVALID_CHALLENGE'})
-        expect(await send(JSON.stringify({challenge: signed.challenge.replace(/[^:]+$/, SQL_LOOKING[1]!), signature: signed.signature}))).toEqual({status: 400, code: 'INVALID_CHALLENGE'})
-        expect(await send(JSON.stringify({challenge: signed.challenge, signature: SQL_LOOKING[0]}))).toEqual({status: 400, code: 'INVALID_REQUEST'})
-        expect(await send(JSON.stringify({challenge: `${signed.challenge}${'x'.repeat(3000)}`, signature: signed.signature}))).toEqual({status: 400, code: 'INVALID_CHALLENGE'})
-        expect(await send(JSON.stringify({...signed, role: 'operator'}))).toEqual({status: 400, code: 'INVALID_REQUEST'})
-        expect(await send(JSON.stringify({...signed, challenge: OVERSIZED}))).toEqual({status: 413, code: 'REQUEST_TOO_LARGE'})
+        expect(await send(JSON.stringify({challenge: SQL_LOOKING[0], signature: signed.signature}))).toEqual({
+          status: 400,
+          code: 'INVALID_CHALLENGE',
+        })
+        expect(
+          await send(
+            JSON.stringify({
+              challenge: signed.challenge.replace(/[^:]+$/, SQL_LOOKING[1]!),
+              signature: signed.signature,
+            }),
+          ),
+        ).toEqual({status: 400, code: 'INVALID_CHALLENGE'})
+        expect(await send(JSON.stringify({challenge: signed.challenge, signature: SQL_LOOKING[0]}))).toEqual({
+          status: 400,
+          code: 'INVALID_REQUEST',
+        })
+        expect(
+          await send(
+            JSON.stringify({challenge: `${signed.challenge}${'x'.repeat(3000)}`, signature: signed.signature}),
+          ),
+        ).toEqual({status: 400, code: 'INVALID_CHALLENGE'})
+        expect(await send(JSON.stringify({...signed, role: 'operator'}))).toEqual({
+          status: 400,
+          code: 'INVALID_REQUEST',
+        })
+        expect(await send(JSON.stringify({...signed, challenge: OVERSIZED}))).toEqual({
+          status: 413,
+          code: 'REQUEST_TOO_LARGE',
+        })
         expect(await send('not json')).toEqual({status: 400, code: 'INVALID_REQUEST'})
         expect(await send(JSON.stringify([signed]))).toEqual({status: 400, code: 'INVALID_REQUEST'})
         expect(await fetch(issuer.url).then((r) => r.status)).toBe(405)
@@ -358,8 +472,13 @@ describe('hotkey authentication through the real PostgREST', () => {
 
     it('keeps SQL-looking and oversized claims inert, had the signing key leaked', async () => {
       const sign = (claims: Record<string, unknown>) =>
-        new SignJWT({role: 'authenticated', ...claims}).setProtectedHeader({alg: 'HS256'}).setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET))
-      await world.sql.query(`insert into leadpoet.token_revocations (subject_kind, subject, revoked_by) values ('jti', 'some-revoked-jti', 'test')`)
+        new SignJWT({role: 'authenticated', ...claims})
+          .setProtectedHeader({alg: 'HS256'})
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode(JWT_SECRET))
+      await world.sql.query(
+        `insert into leadpoet.token_revocations (subject_kind, subject, revoked_by) values ('jti', 'some-revoked-jti', 'test')`,
+      )
       await expectNothingWritten(async () => {
         const sqlJti = await sign({app_role: 'validator', hotkey: alice.address, jti: "some-revoked-jti' or '1'='1"})
         expect(await codeOf(serviceWith(sqlJti).clock())).toBe('ok') // no revocation matches: the claim is a value, not SQL
@@ -370,7 +489,9 @@ describe('hotkey authentication through the real PostgREST', () => {
       })
       const sqlHotkey = await sign({app_role: 'miner', hotkey: SQL_LOOKING[0]})
       await serviceWith(sqlHotkey).enqueue([{email: 'a@example.com'}])
-      expect(await world.sql.query('select miner_hotkey from public.prospect_queue')).toEqual([{miner_hotkey: SQL_LOOKING[0]}])
+      expect(await world.sql.query('select miner_hotkey from public.prospect_queue')).toEqual([
+        {miner_hotkey: SQL_LOOKING[0]},
+      ])
     })
   })
 })

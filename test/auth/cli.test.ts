@@ -20,7 +20,15 @@ import {startGateway} from '../support/gateway.js'
 import {databaseUrl} from '../support/postgres.js'
 import {JWT_SECRET} from '../support/postgrest.js'
 import {createWorld, operatorIdentity, type World} from '../support/world.js'
-import {apiClient, devSigner, serveHandler, tempDir, writeMetagraphFile, writeWalletHotkey, type HttpServer} from './support.js'
+import {
+  apiClient,
+  devSigner,
+  serveHandler,
+  tempDir,
+  writeMetagraphFile,
+  writeWalletHotkey,
+  type HttpServer,
+} from './support.js'
 
 // The built CLI (bin/run.js over dist/), as an operator or a validator runs it.
 describe('leadpoet auth', () => {
@@ -72,7 +80,10 @@ describe('leadpoet auth', () => {
 
   describe('issue', () => {
     it('mints a token for a hotkey and role that the project secret verifies, printing the token alone', async () => {
-      const run = await runCli(['auth', 'issue', '--hotkey', alice.address, '--role', 'operator', '--ttl', '600'], {...env, LEADPOET_JWT_SECRET: JWT_SECRET})
+      const run = await runCli(['auth', 'issue', '--hotkey', alice.address, '--role', 'operator', '--ttl', '600'], {
+        ...env,
+        LEADPOET_JWT_SECRET: JWT_SECRET,
+      })
       expect(run.code).toBe(0)
       const {payload} = await jwtVerify(run.stdout.trim(), new TextEncoder().encode(JWT_SECRET))
       expect(payload).toMatchObject({role: 'authenticated', app_role: 'operator', hotkey: alice.address, uid: null})
@@ -82,12 +93,27 @@ describe('leadpoet auth', () => {
     it('needs a signing key from the environment, and says which variables', async () => {
       const run = await runCli(['auth', 'issue', '--hotkey', alice.address, '--role', 'miner', '--json'], env)
       expect(run.code).toBe(2)
-      expect(run.json().error).toMatchObject({code: 'NO_SIGNING_KEY', message: expect.stringMatching(/LEADPOET_JWT_SECRET or LEADPOET_JWT_SIGNING_KEY/)})
+      expect(run.json().error).toMatchObject({
+        code: 'NO_SIGNING_KEY',
+        message: expect.stringMatching(/LEADPOET_JWT_SECRET or LEADPOET_JWT_SIGNING_KEY/),
+      })
     })
 
-    it("checks a signed challenge against the metagraph, records its nonce in --db, and refuses its replay (exit 4)", async () => {
+    it('checks a signed challenge against the metagraph, records its nonce in --db, and refuses its replay (exit 4)', async () => {
       const signed = await signChallenge(alice)
-      const args = ['auth', 'issue', '--challenge', signed.challenge, '--signature', signed.signature, '--metagraph', metagraphFile, '--db', dbUrl, '--json']
+      const args = [
+        'auth',
+        'issue',
+        '--challenge',
+        signed.challenge,
+        '--signature',
+        signed.signature,
+        '--metagraph',
+        metagraphFile,
+        '--db',
+        dbUrl,
+        '--json',
+      ]
       const first = await runCli(args, {...env, LEADPOET_JWT_SECRET: JWT_SECRET})
       expect(first.code, first.stderr + first.stdout).toBe(0)
       expect(first.json()).toMatchObject({hotkey: alice.address, app_role: 'validator', uid: 0, token_type: 'bearer'})
@@ -99,11 +125,22 @@ describe('leadpoet auth', () => {
 
   describe('revoke', () => {
     it('revokes a hotkey or a token id in --db, lifts a revocation with --lift, and refuses anything else (exit 2)', async () => {
-      const hotkey = await runCli(['auth', 'revoke', alice.address, '--reason', 'key leaked', '--db', dbUrl, '--json'], env)
+      const hotkey = await runCli(
+        ['auth', 'revoke', alice.address, '--reason', 'key leaked', '--db', dbUrl, '--json'],
+        env,
+      )
       expect(hotkey.code, hotkey.stderr).toBe(0)
-      expect(hotkey.json()).toMatchObject({kind: 'hotkey', subject: alice.address, reason: 'key leaked', already_revoked: false})
+      expect(hotkey.json()).toMatchObject({
+        kind: 'hotkey',
+        subject: alice.address,
+        reason: 'key leaked',
+        already_revoked: false,
+      })
       const jti = '0B8F9C1E-6A55-4C1E-9A53-8F1D2F0F6A01'
-      expect((await runCli(['auth', 'revoke', jti, '--db', dbUrl, '--json'], env)).json()).toMatchObject({kind: 'jti', subject: jti.toLowerCase()})
+      expect((await runCli(['auth', 'revoke', jti, '--db', dbUrl, '--json'], env)).json()).toMatchObject({
+        kind: 'jti',
+        subject: jti.toLowerCase(),
+      })
       expect(await world.sql.query('select subject_kind, subject from leadpoet.token_revocations order by 1')).toEqual([
         {subject_kind: 'hotkey', subject: alice.address},
         {subject_kind: 'jti', subject: jti.toLowerCase()},
@@ -112,7 +149,9 @@ describe('leadpoet auth', () => {
       const lift = await runCli(['auth', 'revoke', alice.address, '--lift', '--db', dbUrl], env)
       expect(lift.code).toBe(0)
       expect(lift.stdout).toMatch(/Lifted the revocation of hotkey/)
-      expect(await world.sql.query(`select 1 from leadpoet.token_revocations where subject_kind = 'hotkey'`)).toEqual([])
+      expect(await world.sql.query(`select 1 from leadpoet.token_revocations where subject_kind = 'hotkey'`)).toEqual(
+        [],
+      )
 
       const junk = await runCli(['auth', 'revoke', "x'; drop table public.leads; --", '--db', dbUrl, '--json'], env)
       expect(junk.code).toBe(2)
@@ -122,11 +161,24 @@ describe('leadpoet auth', () => {
 
   describe('login', () => {
     it("signs with the btcli wallet's hotkey, caches the token (0600), and the project's API accepts it", async () => {
-      const walletFlags = ['--wallet.name', 'validator', '--wallet.hotkey', 'default', '--wallet.path', path.join(files.dir, 'wallets')]
+      const walletFlags = [
+        '--wallet.name',
+        'validator',
+        '--wallet.hotkey',
+        'default',
+        '--wallet.path',
+        path.join(files.dir, 'wallets'),
+      ]
       const run = await runCli(['auth', 'login', '--db', issuer.url, ...walletFlags, '--json'], env)
       expect(run.code, run.stderr + run.stdout).toBe(0)
       const cache = tokenCachePath(path.join(env.XDG_CONFIG_HOME!, 'leadpoet'))
-      expect(run.json()).toMatchObject({hotkey: walletAddress, app_role: 'validator', uid: 5, supabase_url: issuer.url, cache})
+      expect(run.json()).toMatchObject({
+        hotkey: walletAddress,
+        app_role: 'validator',
+        uid: 5,
+        supabase_url: issuer.url,
+        cache,
+      })
       expect(run.stdout).not.toMatch(/eyJ/) // the token itself is never printed
       expect((await stat(cache)).mode & 0o777).toBe(0o600)
 
@@ -144,19 +196,44 @@ describe('leadpoet auth', () => {
           nonces: rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(world.sql, operatorIdentity, false))),
         }),
       )
-      const gateway = await startGateway({postgrestUrl: world.postgrest!.url, functions: {'leadpoet-auth': issuerHandler}})
+      const gateway = await startGateway({
+        postgrestUrl: world.postgrest!.url,
+        functions: {'leadpoet-auth': issuerHandler},
+      })
       try {
-        const anonKey = await new SignJWT({role: 'anon'}).setProtectedHeader({alg: 'HS256'}).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))
+        const anonKey = await new SignJWT({role: 'anon'})
+          .setProtectedHeader({alg: 'HS256'})
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode(JWT_SECRET))
         const projectEnv = {...env, SUPABASE_KEY: anonKey, LEADPOET_TOKEN: ''}
-        const walletFlags = ['--wallet.name', 'validator', '--wallet.hotkey', 'default', '--wallet.path', path.join(files.dir, 'wallets')]
-        const {prospect_ids} = await (await world.as({hotkey: 'miner-gw', role: 'miner'})).enqueue([{email: 'gw@example.com'}])
+        const walletFlags = [
+          '--wallet.name',
+          'validator',
+          '--wallet.hotkey',
+          'default',
+          '--wallet.path',
+          path.join(files.dir, 'wallets'),
+        ]
+        const {prospect_ids} = await (
+          await world.as({hotkey: 'miner-gw', role: 'miner'})
+        ).enqueue([{email: 'gw@example.com'}])
 
-        expect((await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)).code).toBe(0)
+        expect((await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)).code).toBe(
+          0,
+        )
         // The lead lacks its required fields: the validator votes it invalid, as its wallet hotkey.
         const pulled = await runCli(['pull', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)
         expect(pulled.code, pulled.stderr).toBe(0)
-        expect(pulled.json()).toMatchObject({pulled: 1, voted: 1, recorded: 1, verdicts: [{is_valid: false, failed_checks: ['required']}]})
-        const votes = await world.sql.query<{validator_hotkey: string; is_valid: boolean}>('select validator_hotkey, is_valid from public.validation_tracking where prospect_id = $1', [prospect_ids[0]])
+        expect(pulled.json()).toMatchObject({
+          pulled: 1,
+          voted: 1,
+          recorded: 1,
+          verdicts: [{is_valid: false, failed_checks: ['required']}],
+        })
+        const votes = await world.sql.query<{validator_hotkey: string; is_valid: boolean}>(
+          'select validator_hotkey, is_valid from public.validation_tracking where prospect_id = $1',
+          [prospect_ids[0]],
+        )
         expect(votes).toEqual([{validator_hotkey: walletAddress, is_valid: false}])
 
         // The token's role is the only role: a validator token cannot sweep.
@@ -169,7 +246,9 @@ describe('leadpoet auth', () => {
     })
 
     it('needs a Supabase project URL and a wallet (exit 2)', async () => {
-      expect((await runCli(['auth', 'login', '--db', dbUrl, '--json'], env)).json().error.code).toBe('NEEDS_SUPABASE_URL')
+      expect((await runCli(['auth', 'login', '--db', dbUrl, '--json'], env)).json().error.code).toBe(
+        'NEEDS_SUPABASE_URL',
+      )
       expect((await runCli(['auth', 'login', '--db', issuer.url, '--json'], env)).json().error.code).toBe('NO_WALLET')
     })
   })

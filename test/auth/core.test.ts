@@ -7,7 +7,7 @@ import {u8aToHex, u8aWrapBytes} from '@polkadot/util'
 import {exportJWK, generateKeyPair, jwtVerify, decodeProtectedHeader} from 'jose'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {
-  AuthError,
+  type AuthError,
   AUTH_ROLES,
   authRpcOverStore,
   chainRoleResolver,
@@ -91,7 +91,8 @@ function issuer(options: {now?: Date; roles?: RoleResolver; signingKey?: TokenSi
 }
 
 const nonceRows = async (hotkey: string) =>
-  (await sql.query<{n: number}>('select count(*)::int as n from leadpoet.auth_nonces where hotkey = $1', [hotkey]))[0]!.n
+  (await sql.query<{n: number}>('select count(*)::int as n from leadpoet.auth_nonces where hotkey = $1', [hotkey]))[0]!
+    .n
 
 describe('the challenge', () => {
   it('reads leadpoet-auth:{hotkey}:{timestamp}:{nonce} and back', () => {
@@ -104,7 +105,10 @@ describe('the challenge', () => {
     ['another prefix', (h: string) => `leadpoet-login:${h}:1764072000:${'n'.repeat(32)}`],
     ['a fifth part', (h: string) => `leadpoet-auth:${h}:1764072000:${'n'.repeat(32)}:extra`],
     ['a hotkey that is not SS58', () => `leadpoet-auth:validator-1:1764072000:${'n'.repeat(32)}`],
-    ['a Polkadot (prefix 0) address', () => `leadpoet-auth:15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5:1764072000:${'n'.repeat(32)}`],
+    [
+      'a Polkadot (prefix 0) address',
+      () => `leadpoet-auth:15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5:1764072000:${'n'.repeat(32)}`,
+    ],
     ['an SQL-looking hotkey', () => `leadpoet-auth:x' or '1'='1:1764072000:${'n'.repeat(32)}`],
     ['a fractional timestamp', (h: string) => `leadpoet-auth:${h}:1764072000.5:${'n'.repeat(32)}`],
     ['a negative timestamp', (h: string) => `leadpoet-auth:${h}:-1764072000:${'n'.repeat(32)}`],
@@ -132,7 +136,13 @@ describe('the signature', () => {
     expect(await verifyChallengeSignature(challenge, alice.address, '0x1234')).toBe(false)
     const ed25519 = new Keyring({type: 'ed25519', ss58Format: 42}).addFromUri('//Alice')
     const edChallenge = formatChallenge({hotkey: ed25519.address, timestamp: NOW_SECONDS, nonce: 'e'.repeat(32)})
-    expect(await verifyChallengeSignature(edChallenge, ed25519.address, u8aToHex(ed25519.sign(new TextEncoder().encode(edChallenge))))).toBe(false)
+    expect(
+      await verifyChallengeSignature(
+        edChallenge,
+        ed25519.address,
+        u8aToHex(ed25519.sign(new TextEncoder().encode(edChallenge))),
+      ),
+    ).toBe(false)
   })
 })
 
@@ -152,15 +162,23 @@ describe('the issuer', () => {
   it("fails closed when the issuer's clock is far behind the database's: no token, no nonce recorded", async () => {
     const behind = new Date(NOW.getTime() - 700_000)
     const signed = await signChallenge(alice, {now: behind})
-    expect(await failure(issuer({now: behind}).issueForChallenge(signed))).toMatchObject({code: 'CHALLENGE_EXPIRED', message: expect.stringMatching(/database/)})
-    expect(await sql.query('select 1 from leadpoet.auth_nonces where nonce = $1', [parseChallenge(signed.challenge).nonce])).toEqual([])
+    expect(await failure(issuer({now: behind}).issueForChallenge(signed))).toMatchObject({
+      code: 'CHALLENGE_EXPIRED',
+      message: expect.stringMatching(/database/),
+    })
+    expect(
+      await sql.query('select 1 from leadpoet.auth_nonces where nonce = $1', [parseChallenge(signed.challenge).nonce]),
+    ).toEqual([])
   })
 
   it('refuses a challenge signed by another key, before recording its nonce', async () => {
     const nonce = 'forged-nonce-0123456789'
     const challenge = formatChallenge({hotkey: alice.address, timestamp: NOW_SECONDS, nonce})
     const signature = u8aToHex(await eve.sign(new TextEncoder().encode(challenge)))
-    expect(await failure(issuer().issueForChallenge({challenge, signature}))).toMatchObject({code: 'BAD_SIGNATURE', status: 401})
+    expect(await failure(issuer().issueForChallenge({challenge, signature}))).toMatchObject({
+      code: 'BAD_SIGNATURE',
+      status: 401,
+    })
     expect(await sql.query('select 1 from leadpoet.auth_nonces where nonce = $1', [nonce])).toEqual([])
   })
 
@@ -170,7 +188,16 @@ describe('the issuer', () => {
     expect(await failure(issuer().issueForChallenge(signed))).toMatchObject({code: 'CHALLENGE_REPLAYED', status: 401})
 
     const racing = await signChallenge(bob, {now: NOW})
-    const outcomes = await Promise.all(Array.from({length: 8}, () => issuer().issueForChallenge(racing).then(() => 'token', (e: AuthError) => e.code)))
+    const outcomes = await Promise.all(
+      Array.from({length: 8}, () =>
+        issuer()
+          .issueForChallenge(racing)
+          .then(
+            () => 'token',
+            (e: AuthError) => e.code,
+          ),
+      ),
+    )
     expect(outcomes.filter((o) => o === 'token')).toHaveLength(1)
     expect(outcomes.filter((o) => o === 'CHALLENGE_REPLAYED')).toHaveLength(7)
   })
@@ -179,23 +206,33 @@ describe('the issuer', () => {
     const signed = await signChallenge(eve, {now: NOW})
     expect(await failure(issuer().issueForChallenge(signed))).toMatchObject({code: 'NOT_REGISTERED', status: 403})
     const registered: RoleResolver = {resolve: async () => ({role: 'miner', uid: 9})}
-    expect(await failure(issuer({roles: registered}).issueForChallenge(signed))).toMatchObject({code: 'CHALLENGE_REPLAYED'})
+    expect(await failure(issuer({roles: registered}).issueForChallenge(signed))).toMatchObject({
+      code: 'CHALLENGE_REPLAYED',
+    })
   })
 
   it('keeps the nonce past the challenge window, and clears expired nonces as it goes', async () => {
     const signed = await signChallenge(alice, {now: NOW})
     await issuer().issueForChallenge(signed)
-    const [row] = await sql.query<{expires_at: Date}>('select expires_at from leadpoet.auth_nonces where nonce = $1', [parseChallenge(signed.challenge).nonce])
+    const [row] = await sql.query<{expires_at: Date}>('select expires_at from leadpoet.auth_nonces where nonce = $1', [
+      parseChallenge(signed.challenge).nonce,
+    ])
     expect(row!.expires_at.getTime()).toBe(NOW.getTime() + 600_000)
 
-    await sql.query(`insert into leadpoet.auth_nonces (hotkey, nonce, expires_at) values ($1, 'stale-nonce-0123456789', now() - interval '1 second')`, [eve.address])
+    await sql.query(
+      `insert into leadpoet.auth_nonces (hotkey, nonce, expires_at) values ($1, 'stale-nonce-0123456789', now() - interval '1 second')`,
+      [eve.address],
+    )
     await issuer({now: new Date()}).issueForChallenge(await signChallenge(alice))
     expect(await sql.query(`select 1 from leadpoet.auth_nonces where nonce = 'stale-nonce-0123456789'`)).toEqual([])
   })
 
   it('refuses a revoked hotkey without recording its nonce', async () => {
     const carol = await devSigner('//Carol')
-    await sql.query(`insert into leadpoet.token_revocations (subject_kind, subject, revoked_by) values ('hotkey', $1, 'test')`, [carol.address])
+    await sql.query(
+      `insert into leadpoet.token_revocations (subject_kind, subject, revoked_by) values ('hotkey', $1, 'test')`,
+      [carol.address],
+    )
     const signed = await signChallenge(carol, {now: NOW})
     expect(await failure(issuer().issueForChallenge(signed))).toMatchObject({code: 'HOTKEY_REVOKED', status: 403})
     expect(await nonceRows(carol.address)).toBe(0)
@@ -214,7 +251,9 @@ describe('the issuer', () => {
 
   it('reports a role lookup that fails as ROLE_LOOKUP_FAILED (503), not as a refusal', async () => {
     const broken = fileRoleResolver(path.join(files.dir, 'missing.json'))
-    expect(await failure(issuer({roles: broken}).issueForChallenge(await signChallenge(alice, {now: NOW})))).toMatchObject({
+    expect(
+      await failure(issuer({roles: broken}).issueForChallenge(await signChallenge(alice, {now: NOW}))),
+    ).toMatchObject({
       code: 'ROLE_LOOKUP_FAILED',
       status: 503,
     })
@@ -222,7 +261,9 @@ describe('the issuer', () => {
 
   it('mints HS256 tokens the project secret verifies, with the claims PostgREST and the functions read', async () => {
     const token = await issuer().issueForChallenge(await signChallenge(alice, {now: NOW}))
-    const {payload, protectedHeader} = await jwtVerify(token.access_token, new TextEncoder().encode(SECRET), {currentDate: NOW})
+    const {payload, protectedHeader} = await jwtVerify(token.access_token, new TextEncoder().encode(SECRET), {
+      currentDate: NOW,
+    })
     expect(protectedHeader).toEqual({alg: 'HS256', typ: 'JWT'})
     expect(payload).toEqual({
       role: 'authenticated',
@@ -235,7 +276,12 @@ describe('the issuer', () => {
       exp: NOW_SECONDS + 3600,
       jti: token.jti,
     })
-    expect(token).toMatchObject({token_type: 'bearer', expires_in: 3600, issued_at: NOW.toISOString(), expires_at: new Date(NOW.getTime() + 3_600_000).toISOString()})
+    expect(token).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 3600,
+      issued_at: NOW.toISOString(),
+      expires_at: new Date(NOW.getTime() + 3_600_000).toISOString(),
+    })
     await expect(jwtVerify(token.access_token, new TextEncoder().encode(`${SECRET}-other`))).rejects.toThrow()
   })
 
@@ -246,8 +292,18 @@ describe('the issuer', () => {
     expect(signingKey.alg).toBe('ES256')
     const token = await issuer({signingKey, ttlSeconds: 600}).issueForChallenge(await signChallenge(bob, {now: NOW}))
     expect(decodeProtectedHeader(token.access_token)).toEqual({alg: 'ES256', typ: 'JWT', kid: 'leadpoet-test-key'})
-    const {payload} = await jwtVerify(token.access_token, publicKey, {currentDate: NOW, audience: 'authenticated', issuer: 'leadpoet-auth'})
-    expect(payload).toMatchObject({role: 'authenticated', app_role: 'miner', hotkey: bob.address, uid: 1, exp: NOW_SECONDS + 600})
+    const {payload} = await jwtVerify(token.access_token, publicKey, {
+      currentDate: NOW,
+      audience: 'authenticated',
+      issuer: 'leadpoet-auth',
+    })
+    expect(payload).toMatchObject({
+      role: 'authenticated',
+      app_role: 'miner',
+      hotkey: bob.address,
+      uid: 1,
+      exp: NOW_SECONDS + 600,
+    })
     const other = await generateKeyPair('ES256')
     await expect(jwtVerify(token.access_token, other.publicKey)).rejects.toThrow()
   })
@@ -264,9 +320,15 @@ describe('the issuer', () => {
   it("mints for the operator's hotkey and role without a challenge, and checks what it is given", async () => {
     const token = await issuer().issueFor({hotkey: eve.address, app_role: 'validator', uid: 7})
     expect(token).toMatchObject({hotkey: eve.address, app_role: 'validator', uid: 7})
-    expect(await failure(issuer().issueFor({hotkey: "x' or 1=1 --", app_role: 'operator', uid: null}))).toMatchObject({code: 'INVALID_REQUEST'})
-    expect(await failure(issuer().issueFor({hotkey: eve.address, app_role: 'admin' as never, uid: null}))).toMatchObject({code: 'INVALID_REQUEST'})
-    expect(await failure(issuer().issueFor({hotkey: eve.address, app_role: 'miner', uid: 70_000}))).toMatchObject({code: 'INVALID_REQUEST'})
+    expect(await failure(issuer().issueFor({hotkey: "x' or 1=1 --", app_role: 'operator', uid: null}))).toMatchObject({
+      code: 'INVALID_REQUEST',
+    })
+    expect(
+      await failure(issuer().issueFor({hotkey: eve.address, app_role: 'admin' as never, uid: null})),
+    ).toMatchObject({code: 'INVALID_REQUEST'})
+    expect(await failure(issuer().issueFor({hotkey: eve.address, app_role: 'miner', uid: 70_000}))).toMatchObject({
+      code: 'INVALID_REQUEST',
+    })
   })
 })
 
@@ -294,7 +356,11 @@ describe('role resolution', () => {
     })
     try {
       let clock = NOW.getTime()
-      const roles = urlRoleResolver({url: `${server.url}/metagraph.json`, maxAgeSeconds: 60, now: () => new Date(clock)})
+      const roles = urlRoleResolver({
+        url: `${server.url}/metagraph.json`,
+        maxAgeSeconds: 60,
+        now: () => new Date(clock),
+      })
       expect(await roles.resolve(alice.address)).toEqual({role: 'validator', uid: 0})
       document = {[alice.address]: {uid: 0, validator_permit: false}}
       clock += 59_000
@@ -312,7 +378,12 @@ describe('role resolution', () => {
   it("reads roles from the chain's metagraph (an offline node with finney's runtime metadata)", async () => {
     const provider = offlineChain({now: () => Date.now()})
     writeSubnet(provider, {netuid: 71, hotkeys: [alice.address, bob.address], permits: [true, false]})
-    const roles = chainRoleResolver({network: 'local', netuid: 71, provider, deadlines: {connectMs: 20_000, callMs: 10_000}})
+    const roles = chainRoleResolver({
+      network: 'local',
+      netuid: 71,
+      provider,
+      deadlines: {connectMs: 20_000, callMs: 10_000},
+    })
     expect(await roles.resolve(alice.address)).toEqual({role: 'validator', uid: 0})
     const callsAfterFirstLookup = provider.calls.length
     expect(await roles.resolve(bob.address)).toEqual({role: 'miner', uid: 1})
@@ -337,8 +408,12 @@ describe('the nonce registry', () => {
   })
 
   it('is the operator’s: other roles are refused', async () => {
-    const asValidator = rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(sql, {hotkey: alice.address, role: 'validator'}, false)))
-    await expect(asValidator.claim(alice.address, 'validator-nonce-0123456789', new Date(Date.now() + 60_000))).rejects.toMatchObject({code: 'FORBIDDEN'})
+    const asValidator = rpcNonceRegistry(
+      authRpcOverStore(new SqlConsensusStore(sql, {hotkey: alice.address, role: 'validator'}, false)),
+    )
+    await expect(
+      asValidator.claim(alice.address, 'validator-nonce-0123456789', new Date(Date.now() + 60_000)),
+    ).rejects.toMatchObject({code: 'FORBIDDEN'})
   })
 })
 
@@ -351,7 +426,12 @@ describe('the pre-request check', () => {
     try {
       const scans = await sql.transaction(async (tx) => {
         await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
-          JSON.stringify({role: 'authenticated', app_role: 'validator', hotkey: alice.address, jti: crypto.randomUUID()}),
+          JSON.stringify({
+            role: 'authenticated',
+            app_role: 'validator',
+            hotkey: alice.address,
+            jti: crypto.randomUUID(),
+          }),
         ])
         await tx.query('select leadpoet_hooks.pre_request()')
         await tx.query('reset role')
@@ -393,13 +473,32 @@ describe('configuration from the environment (the Edge Function)', () => {
       [{}, /no signing key/],
       [{LEADPOET_JWT_SECRET: SECRET}, /SUPABASE_URL is not set/],
       [{LEADPOET_JWT_SECRET: SECRET, SUPABASE_URL: 'https://x.supabase.co'}, /SUPABASE_SERVICE_ROLE_KEY is not set/],
-      [{LEADPOET_JWT_SECRET: SECRET, SUPABASE_URL: 'https://x.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'service-key-value'}, /LEADPOET_METAGRAPH_URL is not set/],
       [
-        {LEADPOET_JWT_SECRET: SECRET, SUPABASE_URL: 'https://x.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'service-key-value', LEADPOET_METAGRAPH_URL: 'https://m/x.json', LEADPOET_OPERATOR_HOTKEYS: 'not-an-address'},
+        {
+          LEADPOET_JWT_SECRET: SECRET,
+          SUPABASE_URL: 'https://x.supabase.co',
+          SUPABASE_SERVICE_ROLE_KEY: 'service-key-value',
+        },
+        /LEADPOET_METAGRAPH_URL is not set/,
+      ],
+      [
+        {
+          LEADPOET_JWT_SECRET: SECRET,
+          SUPABASE_URL: 'https://x.supabase.co',
+          SUPABASE_SERVICE_ROLE_KEY: 'service-key-value',
+          LEADPOET_METAGRAPH_URL: 'https://m/x.json',
+          LEADPOET_OPERATOR_HOTKEYS: 'not-an-address',
+        },
         /operator hotkey "not-an-address"/,
       ],
       [
-        {LEADPOET_JWT_SECRET: SECRET, SUPABASE_URL: 'https://x.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'service-key-value', LEADPOET_METAGRAPH_URL: 'https://m/x.json', LEADPOET_TOKEN_TTL_SECONDS: '1h'},
+        {
+          LEADPOET_JWT_SECRET: SECRET,
+          SUPABASE_URL: 'https://x.supabase.co',
+          SUPABASE_SERVICE_ROLE_KEY: 'service-key-value',
+          LEADPOET_METAGRAPH_URL: 'https://m/x.json',
+          LEADPOET_TOKEN_TTL_SECONDS: '1h',
+        },
         /LEADPOET_TOKEN_TTL_SECONDS must be whole seconds/,
       ],
     ]
@@ -422,8 +521,12 @@ describe('the shared core runs on Deno as it is', () => {
   it('imports only packages the Edge Function maps, at the versions package.json pins, and no Node API', async () => {
     const core = await readFile(path.join(root, 'src/auth/core.ts'), 'utf8')
     const imports = [...core.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]!)
-    const denoJson = JSON.parse(await readFile(path.join(functionDir, 'deno.json'), 'utf8')) as {imports: Record<string, string>}
-    const packageJson = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {dependencies: Record<string, string>}
+    const denoJson = JSON.parse(await readFile(path.join(functionDir, 'deno.json'), 'utf8')) as {
+      imports: Record<string, string>
+    }
+    const packageJson = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>
+    }
     expect(imports.length).toBeGreaterThan(0)
     for (const specifier of imports) {
       expect(specifier, 'no relative imports: Deno resolves files by their .ts name').not.toMatch(/^\.|^node:/)

@@ -44,7 +44,11 @@ export async function writeWalletHotkey(walletPath: string, wallet: string, hotk
 
 /** The project's service-role key: a JWT with role service_role, signed with the project secret. */
 export function serviceRoleKey(): Promise<string> {
-  return new SignJWT({role: 'service_role'}).setProtectedHeader({alg: 'HS256', typ: 'JWT'}).setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(JWT_SECRET))
+  return new SignJWT({role: 'service_role'})
+    .setProtectedHeader({alg: 'HS256', typ: 'JWT'})
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(JWT_SECRET))
 }
 
 export interface HttpServer {
@@ -56,8 +60,11 @@ export interface HttpServer {
  * A Web handler (Request -> Response, as Deno.serve takes it) behind a real HTTP server on a free
  * loopback port; requests to any other path than `only` get 404.
  */
-export async function serveHandler(handler: (request: Request) => Promise<Response>, only?: string): Promise<HttpServer> {
-  const server = http.createServer(async (req, res) => {
+export async function serveHandler(
+  handler: (request: Request) => Promise<Response>,
+  only?: string,
+): Promise<HttpServer> {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
       const chunks: Buffer[] = []
       for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -68,13 +75,20 @@ export async function serveHandler(handler: (request: Request) => Promise<Respon
       const headers = new Headers()
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value)
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-      const response = await handler(new Request(`http://127.0.0.1${req.url}`, {method: req.method, headers, body: hasBody ? Buffer.concat(chunks) : undefined}))
+      const response = await handler(
+        new Request(`http://127.0.0.1${req.url}`, {
+          method: req.method,
+          headers,
+          body: hasBody ? Buffer.concat(chunks) : undefined,
+        }),
+      )
       res.writeHead(response.status, Object.fromEntries(response.headers))
       res.end(Buffer.from(await response.arrayBuffer()))
     } catch (error) {
       res.writeHead(500).end(String(error))
     }
-  })
+  }
+  const server = http.createServer((req, res) => void serve(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
   return {
@@ -86,13 +100,20 @@ export async function serveHandler(handler: (request: Request) => Promise<Respon
 /** supabase-js on the bare PostgREST (it always prefixes /rest/v1, as Supabase's gateway serves it). */
 export function apiClient(postgrestUrl: string, token: string): SupabaseClient {
   return createClient(postgrestUrl, token, {
-    global: {fetch: (input, init) => fetch(String(input instanceof Request ? input.url : input).replace('/rest/v1', ''), init)},
+    global: {
+      fetch: (input, init) => fetch(String(input instanceof Request ? input.url : input).replace('/rest/v1', ''), init),
+    },
     auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
   })
 }
 
 /** One raw RPC call, as any HTTP client (or attacker) would make it. */
-export async function rawRpc(postgrestUrl: string, fn: string, args: unknown, token?: string): Promise<{status: number; body: any}> {
+export async function rawRpc(
+  postgrestUrl: string,
+  fn: string,
+  args: unknown,
+  token?: string,
+): Promise<{status: number; body: any}> {
   const response = await fetch(`${postgrestUrl}/rpc/${fn}`, {
     method: 'POST',
     headers: {'content-type': 'application/json', ...(token ? {authorization: `Bearer ${token}`} : {})},
@@ -104,6 +125,10 @@ export async function rawRpc(postgrestUrl: string, fn: string, args: unknown, to
 
 /** POSTs a body to the issuer; returns its status and JSON. */
 export async function postToIssuer(issuerUrl: string, body: unknown): Promise<{status: number; body: any}> {
-  const response = await fetch(issuerUrl, {method: 'POST', headers: {'content-type': 'application/json'}, body: typeof body === 'string' ? body : JSON.stringify(body)})
+  const response = await fetch(issuerUrl, {
+    method: 'POST',
+    headers: {'content-type': 'application/json'},
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
   return {status: response.status, body: await response.json()}
 }

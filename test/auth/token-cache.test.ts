@@ -49,7 +49,10 @@ describe('the token cache (auth login)', () => {
     database = await createTestDatabase('leadpoet_auth_cache')
     sql = postgresSession(createPostgresPool(database.url, 4))
     await migrate(sql)
-    const metagraph = await writeMetagraphFile(files.dir, {[alice.address]: {uid: 0, validator_permit: true}, [bob.address]: {uid: 1, validator_permit: false}})
+    const metagraph = await writeMetagraphFile(files.dir, {
+      [alice.address]: {uid: 0, validator_permit: true},
+      [bob.address]: {uid: 1, validator_permit: false},
+    })
     const handler = issuerRequestHandler(
       createTokenIssuer({
         signingKey: {alg: 'HS256', secret: SECRET},
@@ -87,7 +90,9 @@ describe('the token cache (auth login)', () => {
     at(3_299) // 5 min 1 s before expiry: not due yet
     expect(await cachedAccessToken({configDir, supabaseUrl: issuer.url, signer: bob, now})).toBe(first.access_token)
     at(3_301) // within 5 min of expiry
-    expect(await cachedAccessToken({configDir, supabaseUrl: issuer.url, hotkey: bob.address, now})).toBe(first.access_token)
+    expect(await cachedAccessToken({configDir, supabaseUrl: issuer.url, hotkey: bob.address, now})).toBe(
+      first.access_token,
+    )
     const renewed = await cachedAccessToken({configDir, supabaseUrl: issuer.url, signer: bob, now})
     expect(renewed).not.toBe(first.access_token)
     expect((await findCachedToken(configDir, issuer.url, bob.address))?.access_token).toBe(renewed)
@@ -103,9 +108,17 @@ describe('the token cache (auth login)', () => {
     const token = await login({configDir, supabaseUrl: issuer.url, signer: alice, now})
     const unreachable = `${issuer.url.replace(/:\d+$/, ':1')}${ISSUER_FUNCTION_PATH}`
     clock = start + 3_400_000
-    expect(await cachedAccessToken({configDir, supabaseUrl: issuer.url, signer: alice, issuerUrl: unreachable, now})).toBe(token.access_token)
+    expect(
+      await cachedAccessToken({configDir, supabaseUrl: issuer.url, signer: alice, issuerUrl: unreachable, now}),
+    ).toBe(token.access_token)
     clock = start + 3_700_000
-    const error = await cachedAccessToken({configDir, supabaseUrl: issuer.url, signer: alice, issuerUrl: unreachable, now}).catch((e: unknown) => e)
+    const error = await cachedAccessToken({
+      configDir,
+      supabaseUrl: issuer.url,
+      signer: alice,
+      issuerUrl: unreachable,
+      now,
+    }).catch((e: unknown) => e)
     expect(error).toMatchObject({code: 'ISSUER_UNREACHABLE', exitCode: 1})
   })
 

@@ -5,7 +5,14 @@ import {devPair, handmadeCommitHash} from './helpers.js'
 describe('commit-reveal v2 hash', () => {
   test('reproduces the reference vector (//Alice, netuid 1, uids [0,1], values [65535,100], salt 1..8, version 0)', async () => {
     const alice = await devPair('//Alice')
-    const hash = weightsCommitHash({hotkey: alice.address, netuid: 1, uids: [0, 1], values: [65535, 100], salt: [1, 2, 3, 4, 5, 6, 7, 8], versionKey: 0})
+    const hash = weightsCommitHash({
+      hotkey: alice.address,
+      netuid: 1,
+      uids: [0, 1],
+      values: [65535, 100],
+      salt: [1, 2, 3, 4, 5, 6, 7, 8],
+      versionKey: 0,
+    })
     expect(hash).toBe('0x9679ad4d55c910f4d03934a379e4f92abe803be586e851c46b2faa3aab424c8c')
   })
 
@@ -19,7 +26,14 @@ describe('commit-reveal v2 hash', () => {
   test('every bound field changes the hash, and it matches an independent byte-by-byte encoding', async () => {
     const alice = await devPair('//Alice')
     const bob = await devPair('//Bob')
-    const base = {hotkey: alice.address, netuid: 71, uids: [3, 9, 12], values: [65535, 4000, 1], salt: [9, 8, 7, 6, 5, 4, 3, 2], versionKey: 843_000}
+    const base = {
+      hotkey: alice.address,
+      netuid: 71,
+      uids: [3, 9, 12],
+      values: [65535, 4000, 1],
+      salt: [9, 8, 7, 6, 5, 4, 3, 2],
+      versionKey: 843_000,
+    }
     const hash = weightsCommitHash(base)
     expect(hash).toBe(handmadeCommitHash(base.hotkey, base.netuid, base.uids, base.values, base.salt, base.versionKey))
     const variants = [

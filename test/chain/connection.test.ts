@@ -39,7 +39,9 @@ function acceptWebSocketThenIgnore(socket: Socket): void {
     if (!request.includes('\r\n\r\n')) return
     const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? ''
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    )
   })
 }
 
@@ -88,7 +90,9 @@ describe('connection failures end in an error within the deadline', () => {
 
   test('a half-open node: WebSocket open, no JSON-RPC answers', async () => {
     const port = await listen(acceptWebSocketThenIgnore)
-    const error = await failure(connectChain({network: `ws://127.0.0.1:${port}`, deadlines: {connectMs: 1_500, callMs: 1_000}}))
+    const error = await failure(
+      connectChain({network: `ws://127.0.0.1:${port}`, deadlines: {connectMs: 1_500, callMs: 1_000}}),
+    )
     expect(error.code).toBe(CHAIN_ERROR.chainUnreachable)
     expect(error.message).toContain('half-open')
   })
@@ -136,6 +140,8 @@ describe('connection failures end in an error within the deadline', () => {
   })
 
   test('invalid deadlines are refused', async () => {
-    await expect(connectChain({network: 'local', provider: offlineChain(), deadlines: {callMs: 0}})).rejects.toMatchObject({exitCode: 2})
+    await expect(
+      connectChain({network: 'local', provider: offlineChain(), deadlines: {callMs: 0}}),
+    ).rejects.toMatchObject({exitCode: 2})
   })
 })

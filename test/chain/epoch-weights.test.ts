@@ -1,17 +1,20 @@
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import {afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest'
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest'
 import type {ChainConnection} from '../../src/chain/connection.js'
 import {epochIndex} from '../../src/chain/epoch.js'
 import {type EpochWeightsOptions, revealDueCommits, submitEpochWeights} from '../../src/chain/epoch-weights.js'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
-import {FileCommitStore} from '../../src/chain/file-commit-store.js'
-import type {OfflineChainProvider} from '../../src/chain/offline-provider.js'
+import type {OfflineChainProvider} from '../support/offline-chain.js'
 import {type Hotkey, loadHotkey} from '../../src/chain/wallet.js'
 import type {MinerWeight} from '../../src/chain/weights.js'
 import {LeadpoetError} from '../../src/errors.js'
-import {connectOffline, handmadeCommitHash, offlineChain, type SubnetSetup, SubtensorWeightsSimulator} from './helpers.js'
+import {openCommitStore, type CommitStoreFixture} from '../support/commit-store.js'
+import {
+  connectOffline,
+  handmadeCommitHash,
+  offlineChain,
+  type SubnetSetup,
+  SubtensorWeightsSimulator,
+} from './helpers.js'
 
 const NETUID = 71
 const TEMPO = 360
@@ -22,22 +25,31 @@ let hotkeys: string[] // uid -> address: Alice (validator), Bob, Charlie, Dave, 
 beforeAll(async () => {
   validator = await loadHotkey({uri: '//Alice'})
   outsider = await loadHotkey({uri: '//Zed'})
-  hotkeys = await Promise.all(['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map(async (uri) => (await loadHotkey({uri})).address))
+  hotkeys = await Promise.all(
+    ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map(
+      async (uri) => (await loadHotkey({uri})).address,
+    ),
+  )
 })
 
 let provider: OfflineChainProvider
 let simulator: SubtensorWeightsSimulator
 let connection: ChainConnection | undefined
 let anchors: Array<{block: number; seenAt: Date}>
-let dir: string
+let commits: CommitStoreFixture
+beforeAll(async () => {
+  commits = await openCommitStore()
+})
+afterAll(async () => {
+  await commits?.close()
+})
 beforeEach(async () => {
   anchors = []
-  dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-commits-'))
+  await commits.reset()
 })
 afterEach(async () => {
   await connection?.close()
   connection = undefined
-  await rm(dir, {recursive: true, force: true})
 })
 
 async function chain(setup: Partial<SubnetSetup> = {}, headNumber = 10_000): Promise<void> {
@@ -68,7 +80,15 @@ function miners(): MinerWeight[] {
 }
 
 function options(extra: Partial<EpochWeightsOptions> = {}): EpochWeightsOptions {
-  return {connection: connection!, hotkey: validator, netuid: NETUID, minerWeights: miners(), versionKey: 0, fallback: {kind: 'skip'}, ...extra}
+  return {
+    connection: connection!,
+    hotkey: validator,
+    netuid: NETUID,
+    minerWeights: miners(),
+    versionKey: 0,
+    fallback: {kind: 'skip'},
+    ...extra,
+  }
 }
 
 function submissions(): number {
@@ -111,7 +131,11 @@ describe('commit-reveal off: set_weights', () => {
 
     // what the node received and applied
     expect(provider.included).toHaveLength(1)
-    expect(provider.included[0]).toMatchObject({section: 'subtensorModule', method: 'setWeights', signer: validator.address})
+    expect(provider.included[0]).toMatchObject({
+      section: 'subtensorModule',
+      method: 'setWeights',
+      signer: validator.address,
+    })
     expect(simulator.applied).toEqual([{netuid: NETUID, uid: 0, uids: [1, 2], weights: [65535, 32768], block: 10_001}])
     // the anchor is refreshed with the head read and the inclusion block
     expect(anchors.map((a) => a.block)).toEqual([10_000, 10_001])
@@ -121,7 +145,11 @@ describe('commit-reveal off: set_weights', () => {
     await chain()
     const report = await submitEpochWeights(options({dryRun: true, versionKey: 3}))
     expect(report.dryRun).toBe(true)
-    expect(report.submission).toEqual({status: 'dry_run', call: {call: 'set_weights', netuid: NETUID, uids: [1, 2], weights: [65535, 32768], versionKey: 3}, committed: null})
+    expect(report.submission).toEqual({
+      status: 'dry_run',
+      call: {call: 'set_weights', netuid: NETUID, uids: [1, 2], weights: [65535, 32768], versionKey: 3},
+      committed: null,
+    })
     expect(submissions()).toBe(0)
     expect(provider.nonceOf(validator.address)).toBe(0)
   })
@@ -129,16 +157,35 @@ describe('commit-reveal off: set_weights', () => {
   test('dry run with a failing pre-check shows which check a real run would stop at', async () => {
     await chain({weightsVersionKey: 10})
     const report = await submitEpochWeights(options({dryRun: true, versionKey: 9}))
-    expect(report.submission).toMatchObject({status: 'blocked', check: 'version_key', code: CHAIN_ERROR.weightsVersionKeyTooLow})
+    expect(report.submission).toMatchObject({
+      status: 'blocked',
+      check: 'version_key',
+      code: CHAIN_ERROR.weightsVersionKeyTooLow,
+    })
     expect(report.checks.find((c) => c.name === 'version_key')?.status).toBe('fail')
     expect(submissions()).toBe(0)
   })
 
   test.each([
     {name: 'registered', setup: {}, extra: () => ({hotkey: outsider}), code: CHAIN_ERROR.weightsNotRegistered},
-    {name: 'validator_permit', setup: {permits: [false, false, false, false, false, false]}, extra: () => ({}), code: CHAIN_ERROR.weightsNoValidatorPermit},
-    {name: 'version_key', setup: {weightsVersionKey: 5}, extra: () => ({versionKey: 4}), code: CHAIN_ERROR.weightsVersionKeyTooLow},
-    {name: 'rate_limit', setup: {lastUpdate: [9_950, 0, 0, 0, 0, 0]}, extra: () => ({}), code: CHAIN_ERROR.weightsRateLimited},
+    {
+      name: 'validator_permit',
+      setup: {permits: [false, false, false, false, false, false]},
+      extra: () => ({}),
+      code: CHAIN_ERROR.weightsNoValidatorPermit,
+    },
+    {
+      name: 'version_key',
+      setup: {weightsVersionKey: 5},
+      extra: () => ({versionKey: 4}),
+      code: CHAIN_ERROR.weightsVersionKeyTooLow,
+    },
+    {
+      name: 'rate_limit',
+      setup: {lastUpdate: [9_950, 0, 0, 0, 0, 0]},
+      extra: () => ({}),
+      code: CHAIN_ERROR.weightsRateLimited,
+    },
     {name: 'min_allowed_weights', setup: {minAllowedWeights: 3}, extra: () => ({}), code: CHAIN_ERROR.weightsTooFew},
     {
       name: 'duplicate_uids',
@@ -171,20 +218,31 @@ describe('fallback when no miner is left', () => {
     const report = await submitEpochWeights(options({minerWeights: [], fallback: {kind: 'subnet_owner'}}))
     expect(report.weights.fallback).toMatchObject({kind: 'subnet_owner', uid: 5})
     expect(report.weights.fallback?.reason).toContain('the epoch has no miner weights')
-    expect(report.submission).toMatchObject({status: 'included', call: {call: 'set_weights', uids: [5], weights: [65535]}})
+    expect(report.submission).toMatchObject({
+      status: 'included',
+      call: {call: 'set_weights', uids: [5], weights: [65535]},
+    })
     expect(simulator.applied[0]?.uids).toEqual([5])
   })
 
   test('explicit uid', async () => {
     await chain()
-    const report = await submitEpochWeights(options({minerWeights: nobody(), fallback: {kind: 'uid', uid: 3}, dryRun: true}))
+    const report = await submitEpochWeights(
+      options({minerWeights: nobody(), fallback: {kind: 'uid', uid: 3}, dryRun: true}),
+    )
     expect(report.submission).toMatchObject({status: 'dry_run', call: {uids: [3], weights: [65535]}})
   })
 
   test('an owner without a uid, or a uid off the subnet, is a clear error', async () => {
     await chain({hotkeys: hotkeys.slice(0, 5)})
-    await expectCode(submitEpochWeights(options({minerWeights: [], fallback: {kind: 'subnet_owner'}})), CHAIN_ERROR.weightsFallbackUnavailable)
-    await expectCode(submitEpochWeights(options({minerWeights: [], fallback: {kind: 'uid', uid: 5}})), CHAIN_ERROR.weightsFallbackUnavailable)
+    await expectCode(
+      submitEpochWeights(options({minerWeights: [], fallback: {kind: 'subnet_owner'}})),
+      CHAIN_ERROR.weightsFallbackUnavailable,
+    )
+    await expectCode(
+      submitEpochWeights(options({minerWeights: [], fallback: {kind: 'uid', uid: 5}})),
+      CHAIN_ERROR.weightsFallbackUnavailable,
+    )
     expect(submissions()).toBe(0)
   })
 })
@@ -192,20 +250,32 @@ describe('fallback when no miner is left', () => {
 describe('commit-reveal on (v2)', () => {
   test('commits, refuses to commit twice in an epoch, reveals in the reveal epoch, reports expired commits', async () => {
     await chain({commitRevealEnabled: true})
-    const store = new FileCommitStore(path.join(dir, 'commits.json'))
+    const {store} = commits
 
     // epoch 27: commit
     const first = await submitEpochWeights(options({commitStore: store, versionKey: 2}))
-    expect(first.submission).toMatchObject({status: 'included', call: {call: 'commit_weights', netuid: NETUID}, block: 10_001})
+    expect(first.submission).toMatchObject({
+      status: 'included',
+      call: {call: 'commit_weights', netuid: NETUID},
+      block: 10_001,
+    })
     if (first.submission.status !== 'included') throw new Error('unreachable')
     const committed = first.submission.committed!
     expect(committed).toMatchObject({uids: [1, 2], weights: [65535, 32768], versionKey: 2})
     expect(committed.salt).toHaveLength(8)
     const commitCall = first.submission.call
     if (commitCall.call !== 'commit_weights') throw new Error('unreachable')
-    expect(commitCall.commitHash).toBe(handmadeCommitHash(validator.address, NETUID, [1, 2], [65535, 32768], committed.salt, 2))
+    expect(commitCall.commitHash).toBe(
+      handmadeCommitHash(validator.address, NETUID, [1, 2], [65535, 32768], committed.salt, 2),
+    )
     const [saved] = await store.findOpen(NETUID, validator.address)
-    expect(saved).toMatchObject({status: 'committed', commitBlock: 10_001, epoch: 27, salt: committed.salt, commitHash: commitCall.commitHash})
+    expect(saved).toMatchObject({
+      status: 'committed',
+      commitBlock: 10_001,
+      epoch: 27,
+      salt: committed.salt,
+      commitHash: commitCall.commitHash,
+    })
     expect(simulator.commitsOf(NETUID, validator.address)).toEqual([{hash: commitCall.commitHash, block: 10_001}])
 
     // same epoch again: no second commit
@@ -218,14 +288,22 @@ describe('commit-reveal on (v2)', () => {
 
     // epoch 28: reveal the epoch-27 commit, commit new weights
     provider.advanceTo(10_200, {jump: true})
-    const second = await submitEpochWeights(options({commitStore: store, versionKey: 2, minerWeights: [{miner_hotkey: hotkeys[4]!, share: 1}]}))
+    const second = await submitEpochWeights(
+      options({commitStore: store, versionKey: 2, minerWeights: [{miner_hotkey: hotkeys[4]!, share: 1}]}),
+    )
     expect(second.reveals).toHaveLength(1)
-    expect(second.reveals[0]).toMatchObject({status: 'revealed', commitId: saved!.id, call: {call: 'reveal_weights', uids: [1, 2], weights: [65535, 32768], salt: committed.salt, versionKey: 2}})
+    expect(second.reveals[0]).toMatchObject({
+      status: 'revealed',
+      commitId: saved!.id,
+      call: {call: 'reveal_weights', uids: [1, 2], weights: [65535, 32768], salt: committed.salt, versionKey: 2},
+    })
     expect(simulator.applied).toEqual([{netuid: NETUID, uid: 0, uids: [1, 2], weights: [65535, 32768], block: 10_201}])
     expect(second.submission).toMatchObject({status: 'included', call: {call: 'commit_weights'}, block: 10_202})
-    const revealed = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(store.file, 'utf8'))) as {commits: Array<{status: string; revealBlock: number | null}>}
-    expect(revealed.commits.map((c) => c.status)).toEqual(['revealed', 'committed'])
-    expect(revealed.commits[0]?.revealBlock).toBe(10_201)
+    const revealed = await commits.sql.query<{status: string; reveal_block: number | null}>(
+      'select status, reveal_block from leadpoet.weight_commits order by created_at, submitted_at_block',
+    )
+    expect(revealed.map((c) => c.status)).toEqual(['revealed', 'committed'])
+    expect(revealed[0]?.reveal_block).toBe(10_201)
 
     // epoch 30: the epoch-28 commit (reveal epoch 29) can no longer be revealed
     provider.advanceTo(10_200 + 2 * 361, {jump: true})
@@ -243,16 +321,19 @@ describe('commit-reveal on (v2)', () => {
 
   test('dry run shows the reveal that is due and the commit, sending and storing nothing', async () => {
     await chain({commitRevealEnabled: true})
-    const store = new FileCommitStore(path.join(dir, 'commits.json'))
+    const {store} = commits
     await submitEpochWeights(options({commitStore: store}))
     provider.advanceTo(10_100, {jump: true})
     const before = provider.included.length
     const report = await submitEpochWeights(options({commitStore: store, dryRun: true}))
     expect(report.reveals).toMatchObject([{status: 'would_reveal', call: {call: 'reveal_weights', uids: [1, 2]}}])
     expect(report.submission.status).toBe('dry_run')
-    if (report.submission.status !== 'dry_run' || report.submission.call.call !== 'commit_weights') throw new Error('expected a commit')
+    if (report.submission.status !== 'dry_run' || report.submission.call.call !== 'commit_weights')
+      throw new Error('expected a commit')
     const {uids, weights, salt, versionKey} = report.submission.committed!
-    expect(report.submission.call.commitHash).toBe(handmadeCommitHash(validator.address, NETUID, uids, weights, salt, versionKey))
+    expect(report.submission.call.commitHash).toBe(
+      handmadeCommitHash(validator.address, NETUID, uids, weights, salt, versionKey),
+    )
     expect(provider.included.length).toBe(before)
     expect((await store.findOpen(NETUID, validator.address)).map((c) => c.status)).toEqual(['committed'])
   })
@@ -263,19 +344,47 @@ describe('commit-reveal on (v2)', () => {
     expect(submissions()).toBe(0)
   })
 
-  test('settles commits whose fate was unknown, from the chain\'s WeightCommits', async () => {
+  test("settles commits whose fate was unknown, from the chain's WeightCommits", async () => {
     await chain({commitRevealEnabled: true})
-    const store = new FileCommitStore(path.join(dir, 'commits.json'))
+    const {store} = commits
     const base = {netuid: NETUID, hotkey: validator.address, uids: [1], weights: [65535], versionKey: 0}
     // landed in block 9_995, but the run ended before recording it
-    const landed = await store.save({...base, salt: [1, 1, 1, 1, 1, 1, 1, 1], commitHash: `0x${'11'.repeat(32)}`, epoch: 27, submittedAtBlock: 9_990})
-    provider.setStorage('SubtensorModule', 'WeightCommits', [NETUID, validator.address], [[landed.commitHash, 9_995, 10_036, 10_396]])
+    const landed = await store.save({
+      ...base,
+      salt: [1, 1, 1, 1, 1, 1, 1, 1],
+      commitHash: `0x${'11'.repeat(32)}`,
+      epoch: 27,
+      submittedAtBlock: 9_990,
+    })
+    provider.setStorage(
+      'SubtensorModule',
+      'WeightCommits',
+      [NETUID, validator.address],
+      [[landed.commitHash, 9_995, 10_036, 10_396]],
+    )
     // sent long ago, never on chain, its era is over
-    const lost = await store.save({...base, salt: [2, 2, 2, 2, 2, 2, 2, 2], commitHash: `0x${'22'.repeat(32)}`, epoch: 24, submittedAtBlock: 9_000})
+    const lost = await store.save({
+      ...base,
+      salt: [2, 2, 2, 2, 2, 2, 2, 2],
+      commitHash: `0x${'22'.repeat(32)}`,
+      epoch: 24,
+      submittedAtBlock: 9_000,
+    })
     // sent just now: may still land
-    const inFlight = await store.save({...base, salt: [3, 3, 3, 3, 3, 3, 3, 3], commitHash: `0x${'33'.repeat(32)}`, epoch: 26, submittedAtBlock: 9_980})
+    const inFlight = await store.save({
+      ...base,
+      salt: [3, 3, 3, 3, 3, 3, 3, 3],
+      commitHash: `0x${'33'.repeat(32)}`,
+      epoch: 26,
+      submittedAtBlock: 9_980,
+    })
 
-    const result = await revealDueCommits({connection: connection!, hotkey: validator, netuid: NETUID, commitStore: store})
+    const result = await revealDueCommits({
+      connection: connection!,
+      hotkey: validator,
+      netuid: NETUID,
+      commitStore: store,
+    })
     const byId = Object.fromEntries(result.reveals.map((r) => [r.commitId, r]))
     expect(byId[landed.id]).toMatchObject({status: 'waiting', commitBlock: 9_995})
     expect(byId[lost.id]?.status).toBe('expired')
@@ -290,11 +399,16 @@ describe('commit-reveal on (v2)', () => {
 
   test('a commit whose version key fell below WeightsVersionKey is reported as unrevealable', async () => {
     await chain({commitRevealEnabled: true})
-    const store = new FileCommitStore(path.join(dir, 'commits.json'))
+    const {store} = commits
     await submitEpochWeights(options({commitStore: store, versionKey: 1}))
     provider.setStorage('SubtensorModule', 'WeightsVersionKey', [NETUID], 2)
     provider.advanceTo(10_100, {jump: true})
-    const result = await revealDueCommits({connection: connection!, hotkey: validator, netuid: NETUID, commitStore: store})
+    const result = await revealDueCommits({
+      connection: connection!,
+      hotkey: validator,
+      netuid: NETUID,
+      commitStore: store,
+    })
     expect(result.reveals).toMatchObject([{status: 'expired'}])
     expect(result.reveals[0]?.detail).toContain('WeightsVersionKey 2')
     expect(await store.findOpen(NETUID, validator.address)).toEqual([])
@@ -303,9 +417,15 @@ describe('commit-reveal on (v2)', () => {
 
   test('when commit-reveal is turned off, open commits are closed and weights are set directly', async () => {
     await chain({commitRevealEnabled: true})
-    const store = new FileCommitStore(path.join(dir, 'commits.json'))
+    const {store} = commits
     await submitEpochWeights(options({commitStore: store}))
-    simulator.addSubnet({netuid: NETUID, hotkeys, permits: [true, false, false, false, false, false], commitRevealEnabled: false, lastUpdate: [10_001, 0, 0, 0, 0, 0]})
+    simulator.addSubnet({
+      netuid: NETUID,
+      hotkeys,
+      permits: [true, false, false, false, false, false],
+      commitRevealEnabled: false,
+      lastUpdate: [10_001, 0, 0, 0, 0, 0],
+    })
     provider.advanceTo(10_150, {jump: true})
     const report = await submitEpochWeights(options({commitStore: store}))
     expect(report.reveals).toMatchObject([{status: 'expired'}])

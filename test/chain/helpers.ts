@@ -8,7 +8,7 @@ import {blake2AsHex, cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto
 import {type ChainConnection, connectChain} from '../../src/chain/connection.js'
 import type {ChainDeadlines} from '../../src/chain/deadline.js'
 import {epochIndex} from '../../src/chain/epoch.js'
-import {type ExtrinsicOutcome, OfflineChainProvider, type SubmittedExtrinsic} from '../../src/chain/offline-provider.js'
+import {type ExtrinsicOutcome, OfflineChainProvider, type SubmittedExtrinsic} from '../support/offline-chain.js'
 import type {NewPendingCommit} from '../../src/chain/pending-commits.js'
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -32,7 +32,12 @@ export function finneyMetadataV15(): Uint8Array {
 export const FIXED_NOW = new Date('2026-03-01T12:00:00.000Z')
 
 /** Deadlines short enough for tests, long enough for a loaded 2-core machine. */
-export const TEST_DEADLINES: Partial<ChainDeadlines> = {connectMs: 20_000, callMs: 10_000, inclusionMs: 10_000, staleAfterMs: 120_000}
+export const TEST_DEADLINES: Partial<ChainDeadlines> = {
+  connectMs: 20_000,
+  callMs: 10_000,
+  inclusionMs: 10_000,
+  staleAfterMs: 120_000,
+}
 
 let keyring: Keyring | undefined
 export async function devPair(uri: string): Promise<KeyringPair> {
@@ -60,7 +65,8 @@ export interface SubnetSetup {
 /** Writes a subnet into the offline chain's storage, encoded with the runtime metadata. */
 export function writeSubnet(provider: OfflineChainProvider, setup: SubnetSetup): void {
   const {netuid, hotkeys} = setup
-  const set = (item: string, keys: unknown[], value: unknown): void => provider.setStorage('SubtensorModule', item, keys, value)
+  const set = (item: string, keys: unknown[], value: unknown): void =>
+    provider.setStorage('SubtensorModule', item, keys, value)
   set('NetworksAdded', [netuid], true)
   set('SubnetworkN', [netuid], hotkeys.length)
   hotkeys.forEach((hotkey, uid) => {
@@ -79,7 +85,9 @@ export function writeSubnet(provider: OfflineChainProvider, setup: SubnetSetup):
   if (setup.ownerColdkey) set('SubnetOwner', [netuid], setup.ownerColdkey)
 }
 
-export function offlineChain(options: {headNumber?: number; metadata?: Uint8Array; specVersion?: number; now?: () => number} = {}): OfflineChainProvider {
+export function offlineChain(
+  options: {headNumber?: number; metadata?: Uint8Array; specVersion?: number; now?: () => number} = {},
+): OfflineChainProvider {
   return new OfflineChainProvider({
     metadata: options.metadata ?? finneyMetadata(),
     specVersion: options.specVersion,
@@ -163,7 +171,14 @@ export class SubtensorWeightsSimulator {
     if (tx.method === 'revealWeights') {
       if (!crOn) return failed('CommitRevealDisabled')
       const commits = this.#commits.get(key) ?? []
-      const hash = handmadeCommitHash(tx.signer, netuid, tx.args.uids as number[], tx.args.values as number[], tx.args.salt as number[], Number(tx.args.versionKey))
+      const hash = handmadeCommitHash(
+        tx.signer,
+        netuid,
+        tx.args.uids as number[],
+        tx.args.values as number[],
+        tx.args.salt as number[],
+        Number(tx.args.versionKey),
+      )
       const position = commits.findIndex((c) => c.hash === hash)
       if (commits.length === 0) return failed('NoWeightsCommitFound')
       if (position === -1) return failed('InvalidRevealCommitHashNotMatch')
@@ -185,7 +200,13 @@ export class SubtensorWeightsSimulator {
     this.#provider.setStorage('SubtensorModule', 'LastUpdate', [netuid], lastUpdate)
   }
 
-  #writeCommits(netuid: number, hotkey: string, commits: Array<{hash: string; block: number}>, tempo: number, period: number): void {
+  #writeCommits(
+    netuid: number,
+    hotkey: string,
+    commits: Array<{hash: string; block: number}>,
+    tempo: number,
+    period: number,
+  ): void {
     if (commits.length === 0) {
       this.#provider.clearStorage('SubtensorModule', 'WeightCommits', [netuid, hotkey])
       return
@@ -211,7 +232,14 @@ function epochIndexByHand(netuid: number, tempo: number, block: number): number 
 }
 
 /** SCALE by hand: AccountId32 bytes, u16 LE, compact-length u16 vectors, u64 LE; then blake2-256. */
-export function handmadeCommitHash(hotkey: string, netuid: number, uids: number[], values: number[], salt: number[], versionKey: number): string {
+export function handmadeCommitHash(
+  hotkey: string,
+  netuid: number,
+  uids: number[],
+  values: number[],
+  salt: number[],
+  versionKey: number,
+): string {
   const u16 = (n: number): Uint8Array => new Uint8Array([n & 0xff, (n >> 8) & 0xff])
   const vec = (items: number[]): Uint8Array => u8aConcat(compactToU8a(items.length), ...items.map(u16))
   const u64 = new Uint8Array(8)

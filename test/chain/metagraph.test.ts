@@ -73,15 +73,25 @@ describe('reading the chain', () => {
     provider.setStorage('SubtensorModule', 'NetworksAdded', [5], true)
     connection = await connectOffline(provider)
     const subnet = await readSubnet(connection, 5, await connection.readHead())
-    expect(subnet).toMatchObject({tempo: 360, size: 0, hotkeys: [], weightsSetRateLimit: 100, commitRevealEnabled: true, revealPeriodEpochs: 1, subnetOwnerHotkey: null})
+    expect(subnet).toMatchObject({
+      tempo: 360,
+      size: 0,
+      hotkeys: [],
+      weightsSetRateLimit: 100,
+      commitRevealEnabled: true,
+      revealPeriodEpochs: 1,
+      subnetOwnerHotkey: null,
+    })
   })
 
   test('a netuid that is not a subnet is a clear error', async () => {
     connection = await connectOffline(offlineChain())
-    await expect(readSubnet(connection, 9, await connection.readHead())).rejects.toMatchObject({code: CHAIN_ERROR.subnetNotFound})
+    await expect(readSubnet(connection, 9, await connection.readHead())).rejects.toMatchObject({
+      code: CHAIN_ERROR.subnetNotFound,
+    })
   })
 
-  test('reads the hotkey\'s v2 commits (WeightCommits)', async () => {
+  test("reads the hotkey's v2 commits (WeightCommits)", async () => {
     const {hotkeys} = await subnetFixture()
     const provider = offlineChain()
     writeSubnet(provider, {netuid: 71, hotkeys})
@@ -89,7 +99,9 @@ describe('reading the chain', () => {
     provider.setStorage('SubtensorModule', 'WeightCommits', [71, hotkeys[0]], [[hash, 9_990, 10_038, 10_398]])
     connection = await connectOffline(provider)
     const subnet = await readSubnet(connection, 71, await connection.readHead())
-    expect(await readOnChainCommits(connection, subnet, hotkeys[0]!)).toEqual([{hash, commitBlock: 9_990, firstRevealBlock: 10_038, lastRevealBlock: 10_398}])
+    expect(await readOnChainCommits(connection, subnet, hotkeys[0]!)).toEqual([
+      {hash, commitBlock: 9_990, firstRevealBlock: 10_038, lastRevealBlock: 10_398},
+    ])
     expect(await readOnChainCommits(connection, subnet, hotkeys[1]!)).toEqual([])
   })
 

@@ -1,7 +1,7 @@
 import {afterEach, beforeAll, describe, expect, test} from 'vitest'
 import type {ChainConnection} from '../../src/chain/connection.js'
 import {readSubnet, readUid} from '../../src/chain/metagraph.js'
-import type {OfflineChainProvider} from '../../src/chain/offline-provider.js'
+import type {OfflineChainProvider} from '../support/offline-chain.js'
 import {signWeightsExtrinsic, type WeightsCall} from '../../src/chain/submit.js'
 import {type Hotkey, loadHotkey} from '../../src/chain/wallet.js'
 import {connectOffline, offlineChain, writeSubnet} from './helpers.js'
@@ -27,7 +27,9 @@ describe('the offline node', () => {
     const hash = await connection.api.rpc.author.submitExtrinsic(signed)
     expect(hash.toHex()).toBe(signed.hash.toHex())
     await new Promise((resolve) => setImmediate(resolve))
-    expect(provider.included.map((tx) => [tx.method, tx.blockNumber, tx.hash])).toEqual([['setWeights', 51, signed.hash.toHex()]])
+    expect(provider.included.map((tx) => [tx.method, tx.blockNumber, tx.hash])).toEqual([
+      ['setWeights', 51, signed.hash.toHex()],
+    ])
     expect(provider.head.number).toBe(51)
   })
 
@@ -52,7 +54,7 @@ describe('the offline node', () => {
     expect((await query.tempo!(3)).toString()).toBe('360')
   })
 
-  test('methods it does not serve fail like a node\'s unknown method', async () => {
+  test("methods it does not serve fail like a node's unknown method", async () => {
     provider = offlineChain()
     await expect(provider.send('state_getReadProof', [[]])).rejects.toMatchObject({code: -32601})
   })

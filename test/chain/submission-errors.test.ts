@@ -1,14 +1,12 @@
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
 import {u8aToU8a} from '@polkadot/util'
-import {afterEach, beforeAll, describe, expect, test} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest'
 import type {ChainConnection} from '../../src/chain/connection.js'
 import type {ChainDeadlines} from '../../src/chain/deadline.js'
 import {submitEpochWeights} from '../../src/chain/epoch-weights.js'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
-import {FileCommitStore} from '../../src/chain/file-commit-store.js'
-import type {ExtrinsicOutcome, OfflineChainProvider} from '../../src/chain/offline-provider.js'
+import type {DatabaseCommitStore} from '../../src/service/weight-commits.js'
+import {openCommitStore, type CommitStoreFixture} from '../support/commit-store.js'
+import type {ExtrinsicOutcome, OfflineChainProvider} from '../support/offline-chain.js'
 import {sendSigned, signWeightsExtrinsic, submitWeightsCall, type WeightsCall} from '../../src/chain/submit.js'
 import {type Hotkey, loadHotkey} from '../../src/chain/wallet.js'
 import {LeadpoetError} from '../../src/errors.js'
@@ -25,12 +23,16 @@ beforeAll(async () => {
 
 let provider: OfflineChainProvider
 let connection: ChainConnection | undefined
-let dir: string | undefined
+let commits: CommitStoreFixture
+beforeAll(async () => {
+  commits = await openCommitStore()
+})
+afterAll(async () => {
+  await commits?.close()
+})
 afterEach(async () => {
   await connection?.close()
   connection = undefined
-  if (dir) await rm(dir, {recursive: true, force: true})
-  dir = undefined
 })
 
 async function nodeThat(outcome: ExtrinsicOutcome, deadlines: Partial<ChainDeadlines> = {}): Promise<void> {
@@ -93,13 +95,18 @@ describe('errors before a block: pool rejections', () => {
   })
 
   test('1014 priority too low (same nonce already pooled)', async () => {
-    await nodeThat({kind: 'pool_rejection', code: 1014, message: 'Priority is too low: (100 vs 100)', data: 'The transaction has too low priority to replace another transaction already in the pool.'})
+    await nodeThat({
+      kind: 'pool_rejection',
+      code: 1014,
+      message: 'Priority is too low: (100 vs 100)',
+      data: 'The transaction has too low priority to replace another transaction already in the pool.',
+    })
     const mapped = await failure(submitWeightsCall(connection!, alice, SET))
     expect(mapped.code).toBe(CHAIN_ERROR.txRejected)
     expect(mapped.message).toContain('same nonce')
   })
 
-  test('a tampered extrinsic is refused by the node\'s signature check', async () => {
+  test("a tampered extrinsic is refused by the node's signature check", async () => {
     provider = offlineChain()
     connection = await connectOffline(provider)
     const signed = await signWeightsExtrinsic(connection, alice, SET)
@@ -152,17 +159,33 @@ describe('never a hang', () => {
 })
 
 describe('failed commits and the pending-commit store', () => {
-  async function commitChain(outcome: ExtrinsicOutcome, deadlines: Partial<ChainDeadlines> = {}): Promise<FileCommitStore> {
+  async function commitChain(
+    outcome: ExtrinsicOutcome,
+    deadlines: Partial<ChainDeadlines> = {},
+  ): Promise<DatabaseCommitStore> {
     await nodeThat(outcome, deadlines)
     writeSubnet(provider, {netuid: 71, hotkeys: [alice.address, bob.address], commitRevealEnabled: true})
-    dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-commits-'))
-    return new FileCommitStore(path.join(dir, 'commits.json'))
+    await commits.reset()
+    return commits.store
   }
-  const run = (store: FileCommitStore): Promise<unknown> =>
-    submitEpochWeights({connection: connection!, hotkey: alice, netuid: 71, minerWeights: [{miner_hotkey: bob.address, share: 1}], versionKey: 0, fallback: {kind: 'skip'}, commitStore: store})
+  const run = (store: DatabaseCommitStore): Promise<unknown> =>
+    submitEpochWeights({
+      connection: connection!,
+      hotkey: alice,
+      netuid: 71,
+      minerWeights: [{miner_hotkey: bob.address, share: 1}],
+      versionKey: 0,
+      fallback: {kind: 'skip'},
+      commitStore: store,
+    })
 
   test('a refused commit is closed in the store with the reason, so the epoch can be retried', async () => {
-    const store = await commitChain({kind: 'pool_rejection', code: 1010, message: 'Invalid Transaction', data: 'Custom error: 6'})
+    const store = await commitChain({
+      kind: 'pool_rejection',
+      code: 1010,
+      message: 'Invalid Transaction',
+      data: 'Custom error: 6',
+    })
     const mapped = await failure(run(store))
     expect(mapped.code).toBe(CHAIN_ERROR.weightsRateLimited)
     expect(await store.findOpen(71, alice.address)).toEqual([])

@@ -68,7 +68,12 @@ describe('loading a btcli hotkey', () => {
     expect(hotkey.address).toBe(ADDRESS)
     expect(hotkey.publicKey).toBe(PUBLIC_KEY)
     expect(hotkey.warnings).toEqual([])
-    expect(hotkey.source).toEqual({kind: 'file', wallet: 'validator', hotkey: 'default', path: path.join(walletPath, 'validator', 'hotkeys', 'default')})
+    expect(hotkey.source).toEqual({
+      kind: 'file',
+      wallet: 'validator',
+      hotkey: 'default',
+      path: path.join(walletPath, 'validator', 'hotkeys', 'default'),
+    })
   })
 
   test('derives the same key from secretSeed alone', async () => {
@@ -87,7 +92,10 @@ describe('loading a btcli hotkey', () => {
   test('refuses a file whose secret does not derive its ss58Address', async () => {
     const bob = await devPair('//Bob')
     await writeHotkey(btwalletFile({ss58Address: bob.address}))
-    const error = await expectCode(loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}), CHAIN_ERROR.walletAddressMismatch)
+    const error = await expectCode(
+      loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}),
+      CHAIN_ERROR.walletAddressMismatch,
+    )
     expect(error.message).toContain(ADDRESS)
     expect(error.message).toContain(bob.address)
     assertNoSecret(error.message)
@@ -97,7 +105,10 @@ describe('loading a btcli hotkey', () => {
   test('warns, without printing, when the key file is world-readable', async () => {
     const file = await writeHotkey(btwalletFile(), 0o644)
     const received: WalletWarning[] = []
-    const hotkey = await loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}, {onWarning: (w) => received.push(w)})
+    const hotkey = await loadHotkey(
+      {wallet: 'validator', hotkey: 'default', walletPath},
+      {onWarning: (w) => received.push(w)},
+    )
     expect(received).toHaveLength(1)
     expect(received[0]).toMatchObject({code: 'HOTKEY_FILE_WORLD_READABLE', path: file})
     expect(received[0]?.message).toContain('chmod 600')
@@ -114,28 +125,44 @@ describe('loading a btcli hotkey', () => {
 
     // malformed JSON: the parser's message would quote the file; ours must not
     await writeHotkey(`{"secretPhrase": "${PHRASE}", oops`)
-    const broken = await expectCode(loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}), CHAIN_ERROR.walletInvalid)
+    const broken = await expectCode(
+      loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}),
+      CHAIN_ERROR.walletInvalid,
+    )
     assertNoSecret(broken.message)
     // an invalid mnemonic: the message names the field, not its content
     await writeHotkey(btwalletFile({secretPhrase: `${PHRASE} extra`}))
-    const invalid = await expectCode(loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}), CHAIN_ERROR.walletInvalid)
+    const invalid = await expectCode(
+      loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}),
+      CHAIN_ERROR.walletInvalid,
+    )
     assertNoSecret(invalid.message)
   })
 
   test('explains missing, secret-less and encrypted files', async () => {
     await expectCode(loadHotkey({wallet: 'validator', hotkey: 'absent', walletPath}), CHAIN_ERROR.walletNotFound)
     await writeHotkey(btwalletFile({secretPhrase: undefined, secretSeed: undefined}))
-    const noSecret = await expectCode(loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}), CHAIN_ERROR.walletInvalid)
+    const noSecret = await expectCode(
+      loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}),
+      CHAIN_ERROR.walletInvalid,
+    )
     expect(noSecret.message).toContain('secretPhrase')
     await writeHotkey('$NACL-encrypted-bytes')
-    const encrypted = await expectCode(loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}), CHAIN_ERROR.walletInvalid)
+    const encrypted = await expectCode(
+      loadHotkey({wallet: 'validator', hotkey: 'default', walletPath}),
+      CHAIN_ERROR.walletInvalid,
+    )
     expect(encrypted.message).toContain('encrypted')
   })
 
   test('refuses wallet and hotkey names that leave the wallet directory', () => {
     for (const name of ['..', '../x', 'a/b', '']) {
-      expect(() => hotkeyFilePath({wallet: name, hotkey: 'default', walletPath})).toThrow(expect.objectContaining({code: CHAIN_ERROR.walletInvalid}))
-      expect(() => hotkeyFilePath({wallet: 'validator', hotkey: name, walletPath})).toThrow(expect.objectContaining({code: CHAIN_ERROR.walletInvalid}))
+      expect(() => hotkeyFilePath({wallet: name, hotkey: 'default', walletPath})).toThrow(
+        expect.objectContaining({code: CHAIN_ERROR.walletInvalid}),
+      )
+      expect(() => hotkeyFilePath({wallet: 'validator', hotkey: name, walletPath})).toThrow(
+        expect.objectContaining({code: CHAIN_ERROR.walletInvalid}),
+      )
     }
   })
 })

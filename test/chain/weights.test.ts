@@ -2,7 +2,14 @@ import {describe, expect, test} from 'vitest'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
 import {epochAt} from '../../src/chain/epoch.js'
 import type {SubnetSnapshot} from '../../src/chain/metagraph.js'
-import {checkWeights, failedCheckError, mapMinersToUids, roundHalfEven, toU16Weights, type WeightsCheckInput} from '../../src/chain/weights.js'
+import {
+  checkWeights,
+  failedCheckError,
+  mapMinersToUids,
+  roundHalfEven,
+  toU16Weights,
+  type WeightsCheckInput,
+} from '../../src/chain/weights.js'
 import {LeadpoetError} from '../../src/errors.js'
 
 const HOTKEYS = ['5Validator', '5MinerA', '5MinerB', '5MinerC', '5MinerD']
@@ -105,7 +112,13 @@ describe('mapping miners to uids', () => {
 })
 
 describe('pre-checks mirror the chain', () => {
-  const ok: WeightsCheckInput = {snapshot: snapshot(), validatorUid: 0, call: 'set_weights', vector: {uids: [1, 2], weights: [65535, 100]}, versionKey: 0}
+  const ok: WeightsCheckInput = {
+    snapshot: snapshot(),
+    validatorUid: 0,
+    call: 'set_weights',
+    vector: {uids: [1, 2], weights: [65535, 100]},
+    versionKey: 0,
+  }
 
   function failure(input: WeightsCheckInput): LeadpoetError | null {
     return failedCheckError(checkWeights(input), input.call)
@@ -113,7 +126,15 @@ describe('pre-checks mirror the chain', () => {
 
   test('all pass for a registered, permitted, rate-limit-free validator', () => {
     const checks = checkWeights(ok)
-    expect(checks.map((c) => c.name)).toEqual(['registered', 'version_key', 'rate_limit', 'validator_permit', 'duplicate_uids', 'valid_uids', 'min_allowed_weights'])
+    expect(checks.map((c) => c.name)).toEqual([
+      'registered',
+      'version_key',
+      'rate_limit',
+      'validator_permit',
+      'duplicate_uids',
+      'valid_uids',
+      'min_allowed_weights',
+    ])
     expect(checks.every((c) => c.status === 'pass')).toBe(true)
     expect(failure(ok)).toBeNull()
   })
@@ -125,7 +146,9 @@ describe('pre-checks mirror the chain', () => {
   })
 
   test('version key below WeightsVersionKey; equal or above passes; 0 on chain means no requirement', () => {
-    expect(failure({...ok, snapshot: snapshot({weightsVersionKey: 5}), versionKey: 4})?.code).toBe(CHAIN_ERROR.weightsVersionKeyTooLow)
+    expect(failure({...ok, snapshot: snapshot({weightsVersionKey: 5}), versionKey: 4})?.code).toBe(
+      CHAIN_ERROR.weightsVersionKeyTooLow,
+    )
     expect(failure({...ok, snapshot: snapshot({weightsVersionKey: 5}), versionKey: 5})).toBeNull()
     expect(failure({...ok, snapshot: snapshot({weightsVersionKey: 0}), versionKey: 0})).toBeNull()
   })
@@ -137,9 +160,13 @@ describe('pre-checks mirror the chain', () => {
     expect(tooSoon?.message).toContain('allowed from block 10002')
     expect(failure({...ok, snapshot: snapshot({lastUpdate: [9_901, 0, 0, 0, 0]})})).toBeNull()
     // never set weights (0) is always allowed
-    expect(failure({...ok, snapshot: snapshot({lastUpdate: [0, 0, 0, 0, 0], weightsSetRateLimit: 1_000_000})})).toBeNull()
+    expect(
+      failure({...ok, snapshot: snapshot({lastUpdate: [0, 0, 0, 0, 0], weightsSetRateLimit: 1_000_000})}),
+    ).toBeNull()
     // commits are rate limited too; reveals are not
-    expect(failure({...ok, call: 'commit_weights', snapshot: snapshot({lastUpdate: [9_950, 0, 0, 0, 0]})})?.code).toBe(CHAIN_ERROR.weightsRateLimited)
+    expect(failure({...ok, call: 'commit_weights', snapshot: snapshot({lastUpdate: [9_950, 0, 0, 0, 0]})})?.code).toBe(
+      CHAIN_ERROR.weightsRateLimited,
+    )
     expect(failure({...ok, call: 'reveal_weights', snapshot: snapshot({lastUpdate: [9_950, 0, 0, 0, 0]})})).toBeNull()
   })
 
@@ -161,9 +188,17 @@ describe('pre-checks mirror the chain', () => {
 
   test('at least min(MinAllowedWeights, subnet size) weights', () => {
     expect(failure({...ok, snapshot: snapshot({minAllowedWeights: 3})})?.code).toBe(CHAIN_ERROR.weightsTooFew)
-    expect(failure({...ok, snapshot: snapshot({minAllowedWeights: 3}), vector: {uids: [1, 2, 3], weights: [1, 1, 1]}})).toBeNull()
+    expect(
+      failure({...ok, snapshot: snapshot({minAllowedWeights: 3}), vector: {uids: [1, 2, 3], weights: [1, 1, 1]}}),
+    ).toBeNull()
     // a subnet smaller than MinAllowedWeights needs only as many as it has
-    expect(failure({...ok, snapshot: snapshot({minAllowedWeights: 1024}), vector: {uids: [0, 1, 2, 3, 4], weights: [1, 1, 1, 1, 1]}})).toBeNull()
+    expect(
+      failure({
+        ...ok,
+        snapshot: snapshot({minAllowedWeights: 1024}),
+        vector: {uids: [0, 1, 2, 3, 4], weights: [1, 1, 1, 1, 1]},
+      }),
+    ).toBeNull()
   })
 
   test('the error carries every check for the caller to show', () => {

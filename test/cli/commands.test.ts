@@ -43,7 +43,15 @@ beforeAll(async () => {
   validationConfig = path.join(home, 'validation.json')
   await writeFile(
     validationConfig,
-    JSON.stringify({network: {dnsServers: [dns.server], allowPrivateAddresses: true, dnsTimeoutMs: 3000, dnsTries: 1, httpTimeoutMs: 5000}}),
+    JSON.stringify({
+      network: {
+        dnsServers: [dns.server],
+        allowPrivateAddresses: true,
+        dnsTimeoutMs: 3000,
+        dnsTries: 1,
+        httpTimeoutMs: 5000,
+      },
+    }),
   )
 })
 afterAll(async () => {
@@ -89,7 +97,16 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
   it('prospects add: queues the good rows, reports each bad one by line, exits 3 for partial success', async () => {
     const file = path.join(home, `${kind}-leads.jsonl`)
     const lines = [
-      ...people.map(([first, last]) => JSON.stringify(makeNetworkLead('acme-cli.example', web.port, {first, last, full_name: `${first} ${last}`, email: `${first}.${last}@acme-cli.example`}))),
+      ...people.map(([first, last]) =>
+        JSON.stringify(
+          makeNetworkLead('acme-cli.example', web.port, {
+            first,
+            last,
+            full_name: `${first} ${last}`,
+            email: `${first}.${last}@acme-cli.example`,
+          }),
+        ),
+      ),
       JSON.stringify({business: 'No Email Inc'}),
       '{not json',
     ]
@@ -109,7 +126,11 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
       expect(run.code, run.stderr).toBe(0)
       const result = documentOf(Pull, run)
       expect(result).toMatchObject({pulled: 3, voted: 3, abstained: 0, recorded: 3})
-      expect(result.verdicts.every((v: {is_valid: boolean; failed_checks: string[]}) => v.is_valid && v.failed_checks.length === 0)).toBe(true)
+      expect(
+        result.verdicts.every(
+          (v: {is_valid: boolean; failed_checks: string[]}) => v.is_valid && v.failed_checks.length === 0,
+        ),
+      ).toBe(true)
       if (n === 3) expect(result.accepted).toBe(3)
     }
     const again = await cli(['pull', ...asValidator(1), '--json'])
@@ -118,12 +139,19 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
   })
 
   it('pull: a second overlapping run of the same validator stops at once, naming the first', async () => {
-    const lock = runLockFile(dataDir + '/leadpoet', 'pull', `${describeTarget(resolveTarget(env.LEADPOET_DB || undefined, path.join(dataDir, 'leadpoet')))}|5Validator1`)
+    const lock = runLockFile(
+      dataDir + '/leadpoet',
+      'pull',
+      `${describeTarget(resolveTarget(env.LEADPOET_DB || undefined, path.join(dataDir, 'leadpoet')))}|5Validator1`,
+    )
     await writeFile(lock, JSON.stringify({pid: process.pid, command: 'pull', since: new Date().toISOString()}))
     try {
       const run = await cli(['pull', ...asValidator(1), '--json'])
       expect(run.code).toBe(5)
-      expect(run.json().error).toMatchObject({code: 'ALREADY_RUNNING', message: expect.stringContaining(`process ${process.pid}`)})
+      expect(run.json().error).toMatchObject({
+        code: 'ALREADY_RUNNING',
+        message: expect.stringContaining(`process ${process.pid}`),
+      })
     } finally {
       await rm(lock, {force: true})
     }
@@ -131,7 +159,11 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
 
   it('consensus show and sweep report the decision and what waits', async () => {
     const shown = await cli(['consensus', 'show', prospectIds[0]!, '--json'])
-    expect(documentOf(ConsensusShow, shown)).toMatchObject({consensus_status: 'accepted', decision_reason: 'majority_valid', votes_visible: true})
+    expect(documentOf(ConsensusShow, shown)).toMatchObject({
+      consensus_status: 'accepted',
+      decision_reason: 'majority_valid',
+      votes_visible: true,
+    })
     expect(shown.json().votes).toHaveLength(3)
     const sweep = await cli(['consensus', 'sweep', '--json'])
     expect(sweep.code).toBe(0)
@@ -165,7 +197,12 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
     const clock = await cli(['epoch', 'clock', '--block', '1080', '--json'])
     expect(documentOf(EpochClock, clock)).toMatchObject({block: 1080, epoch: 3})
     const closed = await cli(['epoch', 'close', '--epoch', '0', '--json'])
-    expect(documentOf(EpochClose, closed)).toMatchObject({epoch: 0, already_closed: false, accepted_leads: 3, weights: [{miner_hotkey: '5Miner1', share: 1}]})
+    expect(documentOf(EpochClose, closed)).toMatchObject({
+      epoch: 0,
+      already_closed: false,
+      accepted_leads: 3,
+      weights: [{miner_hotkey: '5Miner1', share: 1}],
+    })
     expect((await cli(['epoch', 'close', '--epoch', '0', '--json'])).json()).toMatchObject({already_closed: true})
     const cleared = await cli(['epoch', 'clear', '--json'])
     expect(documentOf(EpochClear, cleared)).toMatchObject({current_epoch: 3, cleared_epochs: [0], deleted_votes: 9})
@@ -211,7 +248,7 @@ describe('usage errors', () => {
     [['simulate', '--noise', '2', '--json'], 2],
     [['nonsense'], 2],
   ])('leadpoet %s exits %i', async (args, code) => {
-    const run = await runCli(args as string[], {XDG_DATA_HOME: path.join(home, 'usage')})
+    const run = await runCli(args, {XDG_DATA_HOME: path.join(home, 'usage')})
     expect(run.code).toBe(code)
     expect(run.stdout + run.stderr).not.toBe('')
   })
@@ -234,17 +271,34 @@ describe('input formats, looking without voting, and the config file', () => {
   })
 
   it('prospects add reads CSV (lists split on ;, numbers as numbers) and JSON from stdin', async () => {
-    const lead = makeNetworkLead('acme-cli.example', web.port, {first: 'ana', last: 'lima', full_name: 'ana lima', email: 'ana.lima@acme-cli.example'})
+    const lead = makeNetworkLead('acme-cli.example', web.port, {
+      first: 'ana',
+      last: 'lima',
+      full_name: 'ana lima',
+      email: 'ana.lima@acme-cli.example',
+    })
     const columns = [...Object.keys(lead), 'phone_numbers', 'founded_year']
-    const row = columns.map((c) => (c === 'phone_numbers' ? '+1 555 0100; +1 555 0101' : c === 'founded_year' ? '1999' : String(lead[c])))
+    const row = columns.map((c) =>
+      c === 'phone_numbers' ? '+1 555 0100; +1 555 0101' : c === 'founded_year' ? '1999' : String(lead[c]),
+    )
     const csv = path.join(home, 'formats', 'leads.csv')
     await writeFile(csv, `${columns.join(',')}\n${row.map((v) => `"${v}"`).join(',')}\n`)
-    const fromCsv = documentOf(ProspectsAdd, await runCli(['prospects', 'add', csv, '--hotkey', '5MinerCsv', '--json'], env))
+    const fromCsv = documentOf(
+      ProspectsAdd,
+      await runCli(['prospects', 'add', csv, '--hotkey', '5MinerCsv', '--json'], env),
+    )
     expect(fromCsv).toMatchObject({format: 'csv', rows: 1, enqueued: 1, refused: []})
     const sql = postgresSession(createPostgresPool(database.url, 1))
     try {
-      const [stored] = await sql.query<{prospect: Record<string, unknown>}>('select prospect from public.prospect_queue where id = $1', [fromCsv.prospect_ids[0]])
-      expect(stored!.prospect).toMatchObject({phone_numbers: ['+1 555 0100', '+1 555 0101'], founded_year: 1999, email: 'ana.lima@acme-cli.example'})
+      const [stored] = await sql.query<{prospect: Record<string, unknown>}>(
+        'select prospect from public.prospect_queue where id = $1',
+        [fromCsv.prospect_ids[0]],
+      )
+      expect(stored!.prospect).toMatchObject({
+        phone_numbers: ['+1 555 0100', '+1 555 0101'],
+        founded_year: 1999,
+        email: 'ana.lima@acme-cli.example',
+      })
     } finally {
       await sql.close()
     }
@@ -258,7 +312,10 @@ describe('input formats, looking without voting, and the config file', () => {
   })
 
   it('pull --no-submit checks and shows, votes nothing, and gives every lease back', async () => {
-    const look = await runCli(['pull', '--no-submit', '--hotkey', '5Looker', '--validation-config', validationConfig, '--json'], env)
+    const look = await runCli(
+      ['pull', '--no-submit', '--hotkey', '5Looker', '--validation-config', validationConfig, '--json'],
+      env,
+    )
     expect(look.code, look.stderr).toBe(0)
     const result = documentOf(Pull, look)
     expect(result).toMatchObject({pulled: 2, voted: 0, released: 2})
@@ -268,7 +325,10 @@ describe('input formats, looking without voting, and the config file', () => {
   })
 
   it('pull takes check settings from flags: network checks off, and a refused setting named', async () => {
-    const offline = await runCli(['pull', '--hotkey', '5Offline', '--check-off', 'email_mx', '--check-off', 'website_reachable', '--json'], env)
+    const offline = await runCli(
+      ['pull', '--hotkey', '5Offline', '--check-off', 'email_mx', '--check-off', 'website_reachable', '--json'],
+      env,
+    )
     expect(offline.code, offline.stderr).toBe(0)
     const result = documentOf(Pull, offline)
     expect(result).toMatchObject({pulled: 2, voted: 2, abstained: 0})
@@ -286,9 +346,22 @@ describe('input formats, looking without voting, and the config file', () => {
     const status = await runCli(['db', 'status', '--json'], noDbEnv)
     expect(status.json().database).toContain(database.name) // the database came from the file
     const leads = path.join(home, 'formats', 'one.json')
-    await writeFile(leads, JSON.stringify([makeNetworkLead('acme-cli.example', web.port, {first: 'kim', last: 'park', full_name: 'kim park', email: 'kim.park@acme-cli.example'})]))
+    await writeFile(
+      leads,
+      JSON.stringify([
+        makeNetworkLead('acme-cli.example', web.port, {
+          first: 'kim',
+          last: 'park',
+          full_name: 'kim park',
+          email: 'kim.park@acme-cli.example',
+        }),
+      ]),
+    )
     expect((await runCli(['prospects', 'add', leads, '--json'], noDbEnv)).code).toBe(0)
-    const mine = documentOf(ProspectsList, await runCli(['prospects', 'list', '--miner', '5FromConfig', '--json'], noDbEnv))
+    const mine = documentOf(
+      ProspectsList,
+      await runCli(['prospects', 'list', '--miner', '5FromConfig', '--json'], noDbEnv),
+    )
     expect(mine.prospects).toHaveLength(1) // the hotkey came from the file
     const flagWins = await runCli(['epoch', 'clock', '--db', 'mysql://nope', '--json'], noDbEnv)
     expect(flagWins.json().error.code).toBe('INVALID_DATABASE')

@@ -44,7 +44,11 @@ describe('leadpoet db', () => {
     const refused = await runCli(['db', 'rollback', '--db', database.url, '--json'], env)
     expect(refused.code).toBe(2)
     expect(refused.json()).toMatchObject({error: {code: 'CONFIRMATION_REQUIRED'}})
-    expect((await runCli(['db', 'status', '--db', database.url, '--json'], env)).json().migrations.every((m: {applied: boolean}) => m.applied)).toBe(true)
+    expect(
+      (await runCli(['db', 'status', '--db', database.url, '--json'], env))
+        .json()
+        .migrations.every((m: {applied: boolean}) => m.applied),
+    ).toBe(true)
 
     const rolled = await runCli(['db', 'rollback', '--db', database.url, '--yes', '--json'], env)
     expect(rolled.code).toBe(0)
@@ -56,7 +60,10 @@ describe('leadpoet db', () => {
     await writeFile(lock, JSON.stringify({pid: process.pid, command: 'pull', since: '2026-11-25T00:00:00Z'}))
     const busy = await runCli(['db', 'status', '--json'], env)
     expect(busy.code).toBe(1)
-    expect(busy.json().error).toMatchObject({code: 'DATABASE_LOCKED', message: expect.stringContaining(`process ${process.pid} (leadpoet pull`)})
+    expect(busy.json().error).toMatchObject({
+      code: 'DATABASE_LOCKED',
+      message: expect.stringContaining(`process ${process.pid} (leadpoet pull`),
+    })
 
     await writeFile(lock, JSON.stringify({pid: 2 ** 22 + 12345, command: 'pull', since: '2026-11-25T00:00:00Z'}))
     const taken = await runCli(['db', 'status', '--json'], env)

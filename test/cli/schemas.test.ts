@@ -10,7 +10,11 @@ const COMMANDS_DIR = fileURLToPath(new URL('../../src/commands', import.meta.url
 
 async function commandFiles(dir = COMMANDS_DIR): Promise<string[]> {
   const entries = await readdir(dir, {withFileTypes: true})
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? commandFiles(path.join(dir, e.name)) : Promise.resolve([path.join(dir, e.name)]))))
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory() ? commandFiles(path.join(dir, e.name)) : Promise.resolve([path.join(dir, e.name)]),
+    ),
+  )
   return nested.flat().filter((file) => file.endsWith('.ts'))
 }
 
@@ -26,7 +30,7 @@ describe('the --json contract', () => {
     }
   })
 
-  it('leadpoet schema prints a command\'s success and error schemas', async () => {
+  it("leadpoet schema prints a command's success and error schemas", async () => {
     const run = await runCli(['schema', 'consensus', 'sweep', '--json'])
     expect(run.code).toBe(0)
     const document = run.json()

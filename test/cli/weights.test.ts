@@ -2,7 +2,7 @@ import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import type {OfflineChainProvider} from '../../src/chain/index.js'
+import type {OfflineChainProvider} from '../support/offline-chain.js'
 import {devPair, offlineChain, writeSubnet} from '../chain/helpers.js'
 import EpochWeights from '../../src/commands/epoch/weights.js'
 import {runCli} from '../support/cli.js'
@@ -26,18 +26,30 @@ describe('leadpoet epoch weights against a subtensor node', () => {
     home = await mkdtemp(path.join(tmpdir(), 'leadpoet-weights-'))
     const hotkeys = path.join(home, 'wallets', 'owner', 'hotkeys')
     await mkdir(hotkeys, {recursive: true})
-    await writeFile(path.join(hotkeys, 'default'), JSON.stringify({secretPhrase: PHRASE, ss58Address: OPERATOR}), {mode: 0o600})
+    await writeFile(path.join(hotkeys, 'default'), JSON.stringify({secretPhrase: PHRASE, ss58Address: OPERATOR}), {
+      mode: 0o600,
+    })
 
     miners = [(await devPair('//Bob')).address, (await devPair('//Charlie')).address]
     provider = offlineChain({headNumber: HEAD, now: () => Date.now()})
-    writeSubnet(provider, {netuid: 71, hotkeys: [OPERATOR, ...miners], weightsVersionKey: 7, commitRevealEnabled: false})
+    writeSubnet(provider, {
+      netuid: 71,
+      hotkeys: [OPERATOR, ...miners],
+      weightsVersionKey: 7,
+      commitRevealEnabled: false,
+    })
     node = await startSubtensorNode(provider)
 
     // Bob's miner gets two leads accepted, Charlie's one.
     world = await createWorld('postgres')
-    for (const [miner, count] of [[miners[0]!, 2], [miners[1]!, 1]] as const) {
+    for (const [miner, count] of [
+      [miners[0]!, 2],
+      [miners[1]!, 1],
+    ] as const) {
       const service = await world.as({hotkey: miner, role: 'miner'})
-      await service.enqueue(Array.from({length: count}, (_, i) => ({email: `${i}@${miner.slice(0, 8).toLowerCase()}.example`})))
+      await service.enqueue(
+        Array.from({length: count}, (_, i) => ({email: `${i}@${miner.slice(0, 8).toLowerCase()}.example`})),
+      )
     }
     for (const n of [1, 2, 3]) {
       const v = await world.as({hotkey: `v${n}`, role: 'validator'})
@@ -46,10 +58,21 @@ describe('leadpoet epoch weights against a subtensor node', () => {
     }
     await world.enterEpoch(1) // the decisions above are epoch 0's, now ended: what weights are set from
     args = [
-      'epoch', 'weights', '--json',
-      '--db', world.databaseUrl!,
-      '--wallet.name', 'owner', '--wallet.hotkey', 'default', '--wallet.path', path.join(home, 'wallets'),
-      '--subtensor.network', node.url, '--netuid', '71',
+      'epoch',
+      'weights',
+      '--json',
+      '--db',
+      world.databaseUrl!,
+      '--wallet.name',
+      'owner',
+      '--wallet.hotkey',
+      'default',
+      '--wallet.path',
+      path.join(home, 'wallets'),
+      '--subtensor.network',
+      node.url,
+      '--netuid',
+      '71',
     ]
   })
   afterAll(async () => {
@@ -61,7 +84,7 @@ describe('leadpoet epoch weights against a subtensor node', () => {
   it('--dry-run shows the exact set_weights call for the epoch that ended, and sends and records nothing', async () => {
     const run = await runCli([...args, '--dry-run'], {XDG_DATA_HOME: path.join(home, 'data')})
     expect(run.code, run.stderr).toBe(0)
-    const result = EpochWeights.resultSchema!.parse(run.json()) as any
+    const result = EpochWeights.resultSchema.parse(run.json()) as any
     expect(result).toMatchObject({epoch: 0, miner_weights: {accepted_leads: 3}})
     expect(result.chain.submission).toMatchObject({
       status: 'dry_run',
@@ -75,17 +98,28 @@ describe('leadpoet epoch weights against a subtensor node', () => {
   it('without --dry-run signs and sends set_weights, waits for its block, and records the chain head', async () => {
     const run = await runCli(args, {XDG_DATA_HOME: path.join(home, 'data')})
     expect(run.code, run.stderr).toBe(0)
-    const result = EpochWeights.resultSchema!.parse(run.json()) as any
-    expect(result.chain.submission).toMatchObject({status: 'included', call: {call: 'set_weights', uids: [1, 2], weights: [65535, 32768], versionKey: 7}})
+    const result = EpochWeights.resultSchema.parse(run.json()) as any
+    expect(result.chain.submission).toMatchObject({
+      status: 'included',
+      call: {call: 'set_weights', uids: [1, 2], weights: [65535, 32768], versionKey: 7},
+    })
     expect(provider.calls).toContain('author_submitAndWatchExtrinsic')
     expect((await world.operator.clock()).anchor_block).toBeGreaterThanOrEqual(HEAD)
   })
 
   it('refuses without a wallet, and names an unreachable node', async () => {
-    const noWallet = await runCli(['epoch', 'weights', '--dry-run', '--json', '--db', args[args.indexOf('--db') + 1]!], {XDG_DATA_HOME: path.join(home, 'data')})
+    const noWallet = await runCli(
+      ['epoch', 'weights', '--dry-run', '--json', '--db', args[args.indexOf('--db') + 1]!],
+      {XDG_DATA_HOME: path.join(home, 'data')},
+    )
     expect(noWallet.code).toBe(2)
     expect(noWallet.json().error.code).toBe('NO_WALLET')
-    const unreachable = [...args.slice(0, args.indexOf('--subtensor.network')), '--subtensor.network', 'ws://127.0.0.1:1', '--dry-run']
+    const unreachable = [
+      ...args.slice(0, args.indexOf('--subtensor.network')),
+      '--subtensor.network',
+      'ws://127.0.0.1:1',
+      '--dry-run',
+    ]
     const run = await runCli(unreachable, {XDG_DATA_HOME: path.join(home, 'data')})
     expect(run.code).not.toBe(0)
     expect(run.json().error.code).toMatch(/CHAIN_UNREACHABLE|CHAIN_TIMEOUT/)

@@ -22,7 +22,11 @@ describe('access through PostgREST', () => {
   })
 
   const serviceFor = (client: SupabaseClient) => new ConsensusService(new SupabaseConsensusStore(client))
-  const codeOf = async (promise: Promise<unknown>) => promise.then(() => 'ok', (error: {code: string}) => error.code)
+  const codeOf = async (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'ok',
+      (error: {code: string}) => error.code,
+    )
 
   async function writesLeftNothing() {
     const [row] = await world.sql.query<Record<string, number>>(`
@@ -42,25 +46,49 @@ describe('access through PostgREST', () => {
   })
 
   it('refuses expired tokens and tokens signed with another secret', async () => {
-    const expired = serviceFor(await world.postgrest!.clientFor(validator(1), {expiresIn: Math.floor(Date.now() / 1000) - 60}))
+    const expired = serviceFor(
+      await world.postgrest!.clientFor(validator(1), {expiresIn: Math.floor(Date.now() / 1000) - 60}),
+    )
     expect(await codeOf(expired.pull(1))).toBe('NOT_AUTHENTICATED')
-    const forged = serviceFor(await world.postgrest!.clientFor(validator(1), {secret: 'another-secret-of-at-least-32-characters!!'}))
+    const forged = serviceFor(
+      await world.postgrest!.clientFor(validator(1), {secret: 'another-secret-of-at-least-32-characters!!'}),
+    )
     expect(await codeOf(forged.pull(1))).toBe('NOT_AUTHENTICATED')
     await writesLeftNothing()
   })
 
   it('refuses an authenticated token that carries no hotkey or app_role', async () => {
-    const client = await world.postgrest!.clientFor(validator(1), {extraClaims: {hotkey: undefined, app_role: undefined}})
-    const error = await serviceFor(client).pull(1).catch((e: {code: string; message: string}) => e)
-    expect(error).toMatchObject({code: 'NOT_AUTHENTICATED', message: expect.stringMatching(/no hotkey and app_role claims/)})
+    const client = await world.postgrest!.clientFor(validator(1), {
+      extraClaims: {hotkey: undefined, app_role: undefined},
+    })
+    const error = await serviceFor(client)
+      .pull(1)
+      .catch((e: {code: string; message: string}) => e)
+    expect(error).toMatchObject({
+      code: 'NOT_AUTHENTICATED',
+      message: expect.stringMatching(/no hotkey and app_role claims/),
+    })
   })
 
   it.each(['anon', 'validator', 'miner'] as const)('denies %s direct reads and writes on every table', async (who) => {
-    const client = await world.postgrest!.clientFor(who === 'anon' ? 'anon' : who === 'validator' ? validator(2) : miner(2))
+    const client = await world.postgrest!.clientFor(
+      who === 'anon' ? 'anon' : who === 'validator' ? validator(2) : miner(2),
+    )
     // A row each table would accept, and a column to filter on, so only privileges can refuse.
     const tables: [string, Record<string, unknown>, string][] = [
       ['prospect_queue', {miner_hotkey: 'forged', prospect: {email: 'f@g.com'}}, 'id'],
-      ['validation_tracking', {lead_id: prospectId, prospect_id: prospectId, validator_hotkey: 'forged', score: 1, is_valid: true, epoch_number: 0}, 'prospect_id'],
+      [
+        'validation_tracking',
+        {
+          lead_id: prospectId,
+          prospect_id: prospectId,
+          validator_hotkey: 'forged',
+          score: 1,
+          is_valid: true,
+          epoch_number: 0,
+        },
+        'prospect_id',
+      ],
       ['leads', {email: 'forged@x.com', prospect_id: prospectId}, 'email'],
       ['consensus_results', {prospect_id: prospectId}, 'prospect_id'],
     ]

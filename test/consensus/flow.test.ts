@@ -58,7 +58,9 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
   })
 
   async function enqueue(count: number, by = minerOne, offset = 0): Promise<string[]> {
-    const {prospect_ids} = await by.enqueue(Array.from({length: count}, (_, i) => lead(`${offset + i}-${Math.random()}`)))
+    const {prospect_ids} = await by.enqueue(
+      Array.from({length: count}, (_, i) => lead(`${offset + i}-${Math.random()}`)),
+    )
     return prospect_ids
   }
 
@@ -84,11 +86,19 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       {prospect_id: rejected, outcome: 'recorded', decision: 'rejected', decision_reason: 'majority_invalid'},
     ])
 
-    const leads = await world.sql.query<{prospect_id: string; validator_count: number; consensus_score: string; consensus_validators: string[]; email: string}>(
-      'select prospect_id, validator_count, consensus_score, consensus_validators, email from public.leads',
-    )
+    const leads = await world.sql.query<{
+      prospect_id: string
+      validator_count: number
+      consensus_score: string
+      consensus_validators: string[]
+      email: string
+    }>('select prospect_id, validator_count, consensus_score, consensus_validators, email from public.leads')
     expect(leads).toHaveLength(1)
-    expect(leads[0]).toMatchObject({prospect_id: accepted, validator_count: 3, consensus_validators: ['validator-1', 'validator-2', 'validator-3']})
+    expect(leads[0]).toMatchObject({
+      prospect_id: accepted,
+      validator_count: 3,
+      consensus_validators: ['validator-1', 'validator-2', 'validator-3'],
+    })
     expect(Number(leads[0]!.consensus_score)).toBeCloseTo((0.9 + 0.2 + 0.9) / 3, 2)
 
     const votes = await world.sql.query<{n: number; lead_ids: number}>(
@@ -128,7 +138,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect(again).toMatchObject({recorded: 0, unchanged: 1, refused: 0})
     const changed = await validators[0]!.submit([vote(id!, false, 0.8)])
     expect(changed.results[0]).toMatchObject({outcome: 'conflicting_vote'})
-    const rows = await world.sql.query<{is_valid: boolean}>('select is_valid from public.validation_tracking where prospect_id = $1', [id])
+    const rows = await world.sql.query<{is_valid: boolean}>(
+      'select is_valid from public.validation_tracking where prospect_id = $1',
+      [id],
+    )
     expect(rows).toEqual([{is_valid: true}])
   })
 
@@ -192,7 +205,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     await validators[0]!.submit([vote(id!, true)])
     await validators[1]!.submit([vote(id!, true)])
     const sweep = await world.operator.sweep()
-    expect(sweep).toMatchObject({timed_out: 0, pending: {total: 2, unclaimed: 1, waiting_for_validators: 1, waiting_for_votes: 0}})
+    expect(sweep).toMatchObject({
+      timed_out: 0,
+      pending: {total: 2, unclaimed: 1, waiting_for_validators: 1, waiting_for_votes: 0},
+    })
     const status = await world.operator.prospect(id!)
     expect(status).toMatchObject({consensus_status: 'pending', holders: 2})
     expect(status.votes).toHaveLength(2)
@@ -237,34 +253,49 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     await a.submit([vote(first!, true), vote(second!, true)])
     await b.submit([vote(first!, true), vote(second!, true)])
     await world.operator.updateSettings({quorum: 2, majority: 2})
-    const decided = await world.sql.query<{consensus_status: string}>('select consensus_status from public.prospect_queue order by queue_seq')
+    const decided = await world.sql.query<{consensus_status: string}>(
+      'select consensus_status from public.prospect_queue order by queue_seq',
+    )
     expect(decided).toEqual([{consensus_status: 'accepted'}, {consensus_status: 'accepted'}])
   })
 
   it('given two batches deciding leads with the same emails in opposite queue order, then both finish and each email is accepted once', async () => {
     // A(x) D(y) C(y) B(x): one batch decides {A, C}, the other {D, B}, at the same time.
-    const {prospect_ids: ids} = await minerOne.enqueue([lead('A', {email: 'x@dup.example'}), lead('D', {email: 'y@dup.example'}), lead('C', {email: 'Y@dup.example'}), lead('B', {email: 'x@dup.example'})])
+    const {prospect_ids: ids} = await minerOne.enqueue([
+      lead('A', {email: 'x@dup.example'}),
+      lead('D', {email: 'y@dup.example'}),
+      lead('C', {email: 'Y@dup.example'}),
+      lead('B', {email: 'x@dup.example'}),
+    ])
     const [a, b, c] = validators as [ConsensusService, ConsensusService, ConsensusService]
     const [A, D, C, B] = ids as [string, string, string, string]
     for (const v of [a, b, c]) await v.pull(10)
     await a.submit(ids.map((id) => vote(id, true)))
     await b.submit(ids.map((id) => vote(id, true)))
-    const results = await Promise.all([c.submit([vote(A, true), vote(C, true)]), c.submit([vote(D, true), vote(B, true)])])
+    const results = await Promise.all([
+      c.submit([vote(A, true), vote(C, true)]),
+      c.submit([vote(D, true), vote(B, true)]),
+    ])
     expect(results.reduce((n, r) => n + r.accepted + r.rejected, 0)).toBe(4)
     const emails = await world.sql.query<{email: string}>('select email from public.leads order by email')
     expect(emails).toEqual([{email: 'x@dup.example'}, {email: 'y@dup.example'}])
   })
 
   it('given a lead whose email is already in leads, then the decision is rejected as duplicate_email and the vote still succeeds', async () => {
-    const {prospect_ids} = await minerOne.enqueue([lead('dup', {email: 'Same@Example.com'}), lead('dup2', {email: 'same@example.com '})])
+    const {prospect_ids} = await minerOne.enqueue([
+      lead('dup', {email: 'Same@Example.com'}),
+      lead('dup2', {email: 'same@example.com '}),
+    ])
     for (const v of validators.slice(0, 3)) {
       await v.pull(10)
       const result = await v.submit(prospect_ids.map((id) => vote(id, true)))
       expect(result.recorded).toBe(2)
     }
-    const decisions = await world.sql.query<{consensus_status: string; decision_reason: string; majority_valid: boolean}>(
-      'select consensus_status, decision_reason, majority_valid from public.prospect_queue order by queue_seq',
-    )
+    const decisions = await world.sql.query<{
+      consensus_status: string
+      decision_reason: string
+      majority_valid: boolean
+    }>('select consensus_status, decision_reason, majority_valid from public.prospect_queue order by queue_seq')
     expect(decisions).toEqual([
       {consensus_status: 'accepted', decision_reason: 'majority_valid', majority_valid: true},
       {consensus_status: 'rejected', decision_reason: 'duplicate_email', majority_valid: true},
@@ -285,8 +316,18 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
 
     const five = await world.operator.eligibility(5)
     expect(five.validators).toEqual([
-      expect.objectContaining({validator_hotkey: 'validator-1', decided_leads: 0, eligible: false, reason: 'no_decided_leads'}),
-      expect.objectContaining({validator_hotkey: 'validator-2', decided_leads: 0, eligible: false, reason: 'no_decided_leads'}),
+      expect.objectContaining({
+        validator_hotkey: 'validator-1',
+        decided_leads: 0,
+        eligible: false,
+        reason: 'no_decided_leads',
+      }),
+      expect.objectContaining({
+        validator_hotkey: 'validator-2',
+        decided_leads: 0,
+        eligible: false,
+        reason: 'no_decided_leads',
+      }),
     ])
     const six = await world.operator.eligibility(6)
     expect(six.validators.map((v) => [v.validator_hotkey, v.decided_leads, v.matching_votes, v.eligible])).toEqual([
@@ -295,7 +336,9 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       ['validator-3', 1, 1, true],
     ])
     expect((await world.operator.minerWeights(5)).miners).toEqual([])
-    expect((await world.operator.minerWeights(6)).miners).toEqual([{miner_hotkey: 'miner-1', accepted_leads: 1, share: 1}])
+    expect((await world.operator.minerWeights(6)).miners).toEqual([
+      {miner_hotkey: 'miner-1', accepted_leads: 1, share: 1},
+    ])
   })
 
   it('given crafted votes, then eligibility holds at exactly 10 % and fails just below, and miner weights are accepted shares', async () => {
@@ -317,8 +360,18 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const report = await world.operator.eligibility()
     expect(report).toMatchObject({epoch: 3, closed: false, threshold: 0.1})
     const byHotkey = Object.fromEntries(report.validators.map((v) => [v.validator_hotkey, v]))
-    expect(byHotkey['validator-3']).toMatchObject({decided_leads: 10, matching_votes: 1, agreement: 0.1, eligible: true})
-    expect(byHotkey['validator-4']).toMatchObject({decided_leads: 11, matching_votes: 1, eligible: false, reason: 'agreement_below_threshold'})
+    expect(byHotkey['validator-3']).toMatchObject({
+      decided_leads: 10,
+      matching_votes: 1,
+      agreement: 0.1,
+      eligible: true,
+    })
+    expect(byHotkey['validator-4']).toMatchObject({
+      decided_leads: 11,
+      matching_votes: 1,
+      eligible: false,
+      reason: 'agreement_below_threshold',
+    })
     expect(byHotkey['validator-1']).toMatchObject({decided_leads: 21, matching_votes: 21, eligible: true})
 
     const weights = await world.operator.minerWeights()
@@ -361,15 +414,21 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     await world.enterEpoch(4)
     const cleared = await world.operator.clearOldEpochs()
     expect(cleared).toMatchObject({current_epoch: 4, cleared_epochs: [1], deleted_votes: 3, unclosed_epochs_kept: [2]})
-    const left = await world.sql.query<{prospect_id: string}>('select distinct prospect_id from public.validation_tracking')
+    const left = await world.sql.query<{prospect_id: string}>(
+      'select distinct prospect_id from public.validation_tracking',
+    )
     expect(left).toEqual([{prospect_id: inTwo}])
     // The closed epoch's rewards survive the clearing.
     expect((await world.operator.eligibility(1)).validators).toHaveLength(3)
-    expect((await world.operator.minerWeights(1))).toMatchObject({closed: true, accepted_leads: 1})
+    expect(await world.operator.minerWeights(1)).toMatchObject({closed: true, accepted_leads: 1})
     expect(await world.sql.query('select 1 from public.leads')).toHaveLength(1)
 
     await world.operator.closeEpoch(2)
-    expect((await world.operator.clearOldEpochs())).toMatchObject({cleared_epochs: [2], deleted_votes: 3, unclosed_epochs_kept: []})
+    expect(await world.operator.clearOldEpochs()).toMatchObject({
+      cleared_epochs: [2],
+      deleted_votes: 3,
+      unclosed_epochs_kept: [],
+    })
   })
 
   it('given a closed epoch, then a decision taken afterwards is never stamped with it', async () => {
@@ -470,7 +529,13 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect(stats.decisions.seconds_to_consensus_avg).toBeGreaterThan(0)
     expect(stats.decisions.seconds_to_consensus_p95).toBe(stats.decisions.seconds_to_consensus_avg) // one decision
     const byHotkey = Object.fromEntries(stats.validators.map((v) => [v.validator_hotkey, v]))
-    expect(byHotkey['validator-1']).toMatchObject({leases: 1, voted: 1, decided_leads: 1, participation: 1, agreement: 1})
+    expect(byHotkey['validator-1']).toMatchObject({
+      leases: 1,
+      voted: 1,
+      decided_leads: 1,
+      participation: 1,
+      agreement: 1,
+    })
     expect(byHotkey['validator-3']).toMatchObject({voted: 1, agreement: 0})
     expect(byHotkey['validator-4']).toMatchObject({leases: 1, voted: 0, decided_leads: 0, share_of_work: 0.25})
   })
@@ -484,20 +549,43 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     }
 
     it.each([
-      ['a score above 1', [{is_valid: true, score: 1.5}], 'INVALID_INPUT', /assessment 2: score must be between 0 and 1/],
+      [
+        'a score above 1',
+        [{is_valid: true, score: 1.5}],
+        'INVALID_INPUT',
+        /assessment 2: score must be between 0 and 1/,
+      ],
       ['a negative score', [{is_valid: true, score: -0.1}], 'INVALID_INPUT', /score must be between 0 and 1/],
       ['a NaN score (JSON null)', [{is_valid: true, score: Number.NaN}], 'INVALID_INPUT', /score must be a number/],
       ['a string score', [{is_valid: true, score: '0.5'}], 'INVALID_INPUT', /score must be a number/],
       ['a missing is_valid', [{score: 0.5}], 'INVALID_INPUT', /is_valid must be true or false/],
       ['an unknown field', [{is_valid: true, score: 0.5, verdict: 'ok'}], 'INVALID_INPUT', /unknown field verdict/],
-      ['a malformed prospect id', [{prospect_id: 'not-a-uuid', is_valid: true, score: 0.5}], 'INVALID_INPUT', /prospect_id must be a UUID/],
-      ['malformed reasons', [{is_valid: false, score: 0.5, rejection_reasons: ['nope']}], 'INVALID_INPUT', /rejection reason/],
-      ['an unknown prospect', [{prospect_id: '00000000-0000-4000-8000-000000000000', is_valid: true, score: 0.5}], 'UNKNOWN_PROSPECT', /unknown prospect/],
+      [
+        'a malformed prospect id',
+        [{prospect_id: 'not-a-uuid', is_valid: true, score: 0.5}],
+        'INVALID_INPUT',
+        /prospect_id must be a UUID/,
+      ],
+      [
+        'malformed reasons',
+        [{is_valid: false, score: 0.5, rejection_reasons: ['nope']}],
+        'INVALID_INPUT',
+        /rejection reason/,
+      ],
+      [
+        'an unknown prospect',
+        [{prospect_id: '00000000-0000-4000-8000-000000000000', is_valid: true, score: 0.5}],
+        'UNKNOWN_PROSPECT',
+        /unknown prospect/,
+      ],
     ])('%s', async (_name, items, code, message) => {
       const ids = await enqueue(2)
       await validators[0]!.pull(10)
       // A good vote travels with the bad one: it must not land either.
-      const batch = [vote(ids[0]!, true), ...(items as Record<string, unknown>[]).map((item) => ({prospect_id: ids[1], ...item}))]
+      const batch = [
+        vote(ids[0]!, true),
+        ...(items as Record<string, unknown>[]).map((item) => ({prospect_id: ids[1], ...item})),
+      ]
       const error = await rejects(validators[0]!.submit(batch as Assessment[]))
       expect(error.code).toBe(code)
       expect(error.message).toMatch(message)
@@ -505,7 +593,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     })
 
     it('an empty batch', async () => {
-      expect(await rejects(validators[0]!.submit([]))).toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/empty batch/)})
+      expect(await rejects(validators[0]!.submit([]))).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/empty batch/),
+      })
       await nothingWritten()
     })
 
@@ -539,8 +630,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
 
     it('settings that break the rules', async () => {
       expect((await rejects(world.operator.updateSettings({majority: 1}))).message).toMatch(/settings refused/)
-      expect((await rejects(world.operator.updateSettings({bogus: 1} as never))).message).toMatch(/unknown setting bogus/)
-      expect((await world.operator.settings())).toMatchObject({quorum: 3, majority: 2})
+      expect((await rejects(world.operator.updateSettings({bogus: 1} as never))).message).toMatch(
+        /unknown setting bogus/,
+      )
+      expect(await world.operator.settings()).toMatchObject({quorum: 3, majority: 2})
     })
   })
 
@@ -560,7 +653,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
 
     it('takes the miner from the claims, never from the input', async () => {
       const {prospect_ids} = await minerOne.enqueue([{...lead(1), miner_hotkey: 'someone-else'}])
-      const rows = await world.sql.query<{miner_hotkey: string}>('select miner_hotkey from public.prospect_queue where id = $1', [prospect_ids[0]])
+      const rows = await world.sql.query<{miner_hotkey: string}>(
+        'select miner_hotkey from public.prospect_queue where id = $1',
+        [prospect_ids[0]],
+      )
       expect(rows).toEqual([{miner_hotkey: 'miner-1'}])
     })
   })

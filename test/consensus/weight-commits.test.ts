@@ -21,7 +21,9 @@ describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the databas
     const saved = await store.save(commit())
     expect(saved).toMatchObject({status: 'submitted', salt: [1, 2, 3, 4, 5, 6, 7, 8], versionKey: 0, commitBlock: null})
     await store.markCommitted(saved.id, 10_001)
-    expect(await store.findOpen(71, saved.hotkey)).toEqual([expect.objectContaining({id: saved.id, status: 'committed', commitBlock: 10_001})])
+    expect(await store.findOpen(71, saved.hotkey)).toEqual([
+      expect.objectContaining({id: saved.id, status: 'committed', commitBlock: 10_001}),
+    ])
     await store.markRevealed(saved.id, 10_400)
     expect(await store.findOpen(71, saved.hotkey)).toEqual([])
     expect(await store.findInEpoch(71, saved.hotkey, 27)).toMatchObject({status: 'revealed', revealBlock: 10_400})
@@ -29,7 +31,10 @@ describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the databas
   })
 
   it('holds one live commit per (netuid, hotkey, epoch), even when two runs save at once', async () => {
-    const attempts = await Promise.allSettled([store.save(commit({epoch: 40})), store.save(commit({epoch: 40, commitHash: `0x${'bb'.repeat(32)}`}))])
+    const attempts = await Promise.allSettled([
+      store.save(commit({epoch: 40})),
+      store.save(commit({epoch: 40, commitHash: `0x${'bb'.repeat(32)}`})),
+    ])
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1)
     expect(attempts.find((a) => a.status === 'rejected')).toMatchObject({reason: {code: 'COMMIT_ALREADY_PENDING'}})
     const live = (await store.findInEpoch(71, commit().hotkey, 40))!
@@ -38,7 +43,7 @@ describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the databas
     await expect(store.save(commit({epoch: 40}))).resolves.toMatchObject({status: 'submitted'})
   })
 
-  it('is the operator\'s alone: a validator cannot read the salts', async () => {
+  it("is the operator's alone: a validator cannot read the salts", async () => {
     const validatorStore = new DatabaseCommitStore((await world.as({hotkey: 'v', role: 'validator'})).store)
     await expect(validatorStore.findOpen(71, commit().hotkey)).rejects.toMatchObject({code: 'FORBIDDEN'})
     await expect(validatorStore.save(commit({epoch: 99}))).rejects.toMatchObject({code: 'FORBIDDEN'})

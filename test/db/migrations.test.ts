@@ -55,12 +55,15 @@ async function voteAll(sql: SqlSession, isValid = true) {
   const {validators} = await services(sql)
   for (const v of validators) {
     const {prospects} = await v.pull(50)
-    if (prospects.length) await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: isValid, score: 0.9})))
+    if (prospects.length)
+      await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: isValid, score: 0.9})))
   }
 }
 
 const leadsSnapshot = (sql: SqlSession) =>
-  sql.query('select id, email, company, validated_at, validator_hotkey, miner_hotkey, score, metadata from public.leads order by email')
+  sql.query(
+    'select id, email, company, validated_at, validator_hotkey, miner_hotkey, score, metadata from public.leads order by email',
+  )
 
 describe('migrations', () => {
   it('given an empty database, when migrated, then every migration is applied once and the engine works', async () => {
@@ -72,7 +75,9 @@ describe('migrations', () => {
     const {miner: m} = await services(sql)
     await m.enqueue([{email: 'a@b.com'}])
     await voteAll(sql)
-    expect(await sql.query('select consensus_status from public.prospect_queue')).toEqual([{consensus_status: 'accepted'}])
+    expect(await sql.query('select consensus_status from public.prospect_queue')).toEqual([
+      {consensus_status: 'accepted'},
+    ])
   })
 
   it('given the pre-consensus tables with rows, when migrated, then the rows are kept and the pending ones join the queue in age order', async () => {
@@ -100,7 +105,8 @@ describe('migrations', () => {
     // first@old.com is already in the old leads table: consensus records it as a duplicate.
     await validators[0]!.submit(pulled.prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 0.9})))
     await voteAll(sql)
-    const decisions = await sql.query(`select prospect->>'email' as email, consensus_status, decision_reason from public.prospect_queue
+    const decisions =
+      await sql.query(`select prospect->>'email' as email, consensus_status, decision_reason from public.prospect_queue
                                         where consensus_status is not null order by queue_seq`)
     expect(decisions).toEqual([
       {email: 'first@old.com', consensus_status: 'rejected', decision_reason: 'duplicate_email'},
@@ -116,9 +122,13 @@ describe('migrations', () => {
     const url = new URL(db.url)
     url.protocol = 'postgresql:'
     url.searchParams.set('sslmode', 'disable')
-    const {stdout, stderr} = await run(process.execPath, [cli, 'db', 'push', '--db-url', url.toString(), '--yes', '--workdir', path.dirname(SUPABASE_DIR)], {
-      timeout: 120_000,
-    })
+    const {stdout, stderr} = await run(
+      process.execPath,
+      [cli, 'db', 'push', '--db-url', url.toString(), '--yes', '--workdir', path.dirname(SUPABASE_DIR)],
+      {
+        timeout: 120_000,
+      },
+    )
     expect(stdout + stderr).toMatch(/Finished supabase db push/)
     expect((await migrationStatus(sql)).every((m) => m.applied)).toBe(true)
     expect(await migrate(sql)).toEqual([])

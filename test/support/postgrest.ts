@@ -30,7 +30,10 @@ async function freePort(): Promise<number> {
 
 export interface PostgrestServer {
   url: string
-  clientFor(identity: Identity | 'anon', options?: {secret?: string; expiresIn?: string | number; extraClaims?: Record<string, unknown>}): Promise<SupabaseClient>
+  clientFor(
+    identity: Identity | 'anon',
+    options?: {secret?: string; expiresIn?: string | number; extraClaims?: Record<string, unknown>},
+  ): Promise<SupabaseClient>
   tokenFor(identity: Identity, options?: {secret?: string; expiresIn?: string | number}): Promise<string>
   stop(): Promise<void>
 }
@@ -95,7 +98,10 @@ function server(base: string, child: ChildProcess, dir: string): PostgrestServer
     const target = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url
     return fetch(target.replace('/rest/v1', ''), init)
   }
-  const tokenFor = async (identity: Identity, options: {secret?: string; expiresIn?: string | number; extraClaims?: Record<string, unknown>} = {}) =>
+  const tokenFor = async (
+    identity: Identity,
+    options: {secret?: string; expiresIn?: string | number; extraClaims?: Record<string, unknown>} = {},
+  ) =>
     new SignJWT({...requestClaims(identity), ...options.extraClaims})
       .setProtectedHeader({alg: 'HS256', typ: 'JWT'})
       .setIssuedAt()
@@ -108,7 +114,10 @@ function server(base: string, child: ChildProcess, dir: string): PostgrestServer
       // The anon key of a Supabase project is itself a JWT with role anon.
       const token =
         identity === 'anon'
-          ? await new SignJWT({role: 'anon'}).setProtectedHeader({alg: 'HS256'}).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))
+          ? await new SignJWT({role: 'anon'})
+              .setProtectedHeader({alg: 'HS256'})
+              .setExpirationTime('1h')
+              .sign(new TextEncoder().encode(JWT_SECRET))
           : await tokenFor(identity, options)
       return createClient(base, token, {
         global: {fetch: stripGatewayPrefix},

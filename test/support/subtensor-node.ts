@@ -1,6 +1,6 @@
 import type {AddressInfo} from 'node:net'
 import {WebSocketServer, type WebSocket} from 'ws'
-import type {OfflineChainProvider} from '../../src/chain/index.js'
+import type {OfflineChainProvider} from './offline-chain.js'
 
 /**
  * The offline subtensor node (real finney metadata, storage set by the test) behind a real
@@ -29,14 +29,15 @@ export async function startSubtensorNode(provider: OfflineChainProvider): Promis
   const server = new WebSocketServer({host: '127.0.0.1', port: 0})
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   server.on('connection', (socket: WebSocket) => {
-    socket.on('message', async (data) => {
-      const request = JSON.parse(data.toString()) as {id: number; method: string; params: unknown[]}
-      const reply = (body: Record<string, unknown>) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({jsonrpc: '2.0', ...body}))
+    const answer = async (data: Buffer) => {
+      const request = JSON.parse(data.toString('utf8')) as {id: number; method: string; params: unknown[]}
+      const reply = (body: Record<string, unknown>) =>
+        socket.readyState === socket.OPEN && socket.send(JSON.stringify({jsonrpc: '2.0', ...body}))
       try {
         const type = SUBSCRIPTIONS[request.method]
         if (type) {
           // The node may notify before subscribe() has returned the id: hold those until it has.
-          let id: string | number | undefined
+          let id: string | number | undefined = undefined
           const early: unknown[] = []
           const notify = (result: unknown) => reply({method: type, params: {subscription: id, result}})
           id = await provider.subscribe(type, request.method, request.params, (error, result) => {
@@ -55,7 +56,8 @@ export async function startSubtensorNode(provider: OfflineChainProvider): Promis
         const e = error as {code?: number; message?: string}
         reply({id: request.id, error: {code: e.code ?? -32000, message: e.message ?? String(error)}})
       }
-    })
+    }
+    socket.on('message', (data: Buffer) => void answer(data))
   })
   const {port} = server.address() as AddressInfo
   return {

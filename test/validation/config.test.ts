@@ -65,7 +65,10 @@ describe('validation config', () => {
         lists: {sourceDenylist: ['databroker.example']},
       }),
     )
-    const config = await loadValidationConfig(path, {network: {httpTimeoutMs: 4000}, checks: {name_in_email: {weight: 3}}})
+    const config = await loadValidationConfig(path, {
+      network: {httpTimeoutMs: 4000},
+      checks: {name_in_email: {weight: 3}},
+    })
     expect(config.unknownPolicy).toBe('fail')
     expect(config.checks.name_in_email).toEqual({enabled: true, soft: true, weight: 3})
     expect(config.network.httpTimeoutMs).toBe(4000)
@@ -97,12 +100,18 @@ describe('validation config', () => {
   })
 
   it('given DNS servers with and without ports, when resolved, then they are accepted', () => {
-    const config = resolveValidationConfig({source: 'flags', value: {network: {dnsServers: ['1.1.1.1', '127.0.0.1:5353', '[::1]:53', '2606:4700::1111']}}})
+    const config = resolveValidationConfig({
+      source: 'flags',
+      value: {network: {dnsServers: ['1.1.1.1', '127.0.0.1:5353', '[::1]:53', '2606:4700::1111']}},
+    })
     expect(config.network.dnsServers).toHaveLength(4)
   })
 
   it('given list entries in capitals with spaces, when resolved, then they are normalised', () => {
-    const config = resolveValidationConfig({source: 'flags', value: {lists: {extraFreeMailDomains: [' Mail.Example.ORG ']}}})
+    const config = resolveValidationConfig({
+      source: 'flags',
+      value: {lists: {extraFreeMailDomains: [' Mail.Example.ORG ']}},
+    })
     expect(config.lists.extraFreeMailDomains).toEqual(['mail.example.org'])
   })
 
@@ -128,14 +137,20 @@ describe('validation config', () => {
   })
 
   it('given a check turned off, when a lead is validated, then that check is absent and cannot reject it', async () => {
-    const config = resolveValidationConfig({source: 'flags', value: {checks: {...offlineChecks, free_mail_domain: {enabled: false}, domain_match: {enabled: false}}}})
+    const config = resolveValidationConfig({
+      source: 'flags',
+      value: {checks: {...offlineChecks, free_mail_domain: {enabled: false}, domain_match: {enabled: false}}},
+    })
     const [assessment] = await validateLeads([makeLead({email: 'maria.gonzalez@gmail.com'})], {config})
     expect(assessment?.checks.map((check) => check.check)).not.toContain('free_mail_domain')
     expect(assessment?.is_valid).toBe(true)
   })
 
   it('given a soft check that fails, when a lead is validated, then the lead stays valid and only the score drops', async () => {
-    const config = resolveValidationConfig({source: 'flags', value: {checks: {...offlineChecks, name_in_email: {soft: true, weight: 10}}}})
+    const config = resolveValidationConfig({
+      source: 'flags',
+      value: {checks: {...offlineChecks, name_in_email: {soft: true, weight: 10}}},
+    })
     const [assessment] = await validateLeads([makeLead({email: 'm.g@northwind-robotics.com'})], {config})
     expect(assessment?.is_valid).toBe(true)
     expect(assessment?.rejection_reasons).toEqual([])
@@ -144,7 +159,10 @@ describe('validation config', () => {
   })
 
   it('given a replaced role list, when a lead is validated, then the new list decides', async () => {
-    const config = resolveValidationConfig({source: 'flags', value: {checks: offlineChecks, lists: {roleMailboxes: ['maria.gonzalez']}}})
+    const config = resolveValidationConfig({
+      source: 'flags',
+      value: {checks: offlineChecks, lists: {roleMailboxes: ['maria.gonzalez']}},
+    })
     const [listed, unlisted] = await validateLeads(
       [makeLead(), makeLead({email: 'info@northwind-robotics.com', first: 'Info', last: 'Desk'})],
       {config},

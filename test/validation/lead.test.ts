@@ -26,12 +26,34 @@ describe('parseLead', () => {
   })
 
   it('given only the required fields, when parsed, then the optional ones may be absent', () => {
-    const {description, phone_numbers, founded_year, company_linkedin, employee_count, country, state, city, ...required} =
-      makeLead()
+    const {
+      description,
+      phone_numbers,
+      founded_year,
+      company_linkedin,
+      employee_count,
+      country,
+      state,
+      city,
+      ...required
+    } = makeLead()
     expect(parseLead(required).ok).toBe(true)
   })
 
-  const required = ['business', 'first', 'last', 'email', 'role', 'website', 'industry', 'sub_industry', 'region', 'linkedin', 'source_url', 'source_type']
+  const required = [
+    'business',
+    'first',
+    'last',
+    'email',
+    'role',
+    'website',
+    'industry',
+    'sub_industry',
+    'region',
+    'linkedin',
+    'source_url',
+    'source_type',
+  ]
   it.each(required)('given a lead without %s, when parsed, then that field is reported as required', (field) => {
     expect(issuesOf(makeLead({[field]: undefined}))).toContainEqual({field, message: 'is required'})
   })

@@ -10,9 +10,21 @@ import {makeNetworkLead} from './support/leads.js'
 // Every company domain below resolves (apex and www) to 127.0.0.1, where one server plays all the
 // websites by Host header. The validator's real HEAD/GET/redirect code runs unchanged.
 const COMPANIES = [
-  'northwind-robotics.com', 'moved-company.com', 'new-home.com', 'forbidden-site.com', 'login-site.com',
-  'no-head.com', 'broken-site.com', 'missing-page.com', 'overloaded-site.com', 'hanging-site.com',
-  'slow-site.com', 'redirect-loop.com', 'moved-to-nowhere.com', 'no-www.com', 'refusing-site.com',
+  'northwind-robotics.com',
+  'moved-company.com',
+  'new-home.com',
+  'forbidden-site.com',
+  'login-site.com',
+  'no-head.com',
+  'broken-site.com',
+  'missing-page.com',
+  'overloaded-site.com',
+  'hanging-site.com',
+  'slow-site.com',
+  'redirect-loop.com',
+  'moved-to-nowhere.com',
+  'no-www.com',
+  'refusing-site.com',
   'relative-redirect.com',
 ]
 const websiteOnly = {checks: {email_mx: {enabled: false}}}
@@ -58,7 +70,9 @@ beforeAll(async () => {
     'www.hanging-site.com': hang,
     'www.slow-site.com': answer(200, {delayMs: 300}),
     'www.redirect-loop.com': (request, response) => {
-      response.writeHead(302, {location: siteUrl('www.redirect-loop.com', `/step${Number(request.url?.slice(5) || 0) + 1}`)}).end()
+      response
+        .writeHead(302, {location: siteUrl('www.redirect-loop.com', `/step${Number(request.url?.slice(5) || 0) + 1}`)})
+        .end()
     },
     'www.moved-to-nowhere.com': answer(301, {location: 'http://www.vanished-company.com/'}),
   })
@@ -72,7 +86,11 @@ function websiteCheck(assessment: LeadAssessment | undefined) {
   return assessment?.checks.find((check) => check.check === 'website_reachable')
 }
 
-async function validateSite(domain: string, overrides: ValidationConfigInput = {}, leadOverrides: Record<string, unknown> = {}) {
+async function validateSite(
+  domain: string,
+  overrides: ValidationConfigInput = {},
+  leadOverrides: Record<string, unknown> = {},
+) {
   const config = loopbackConfig(dns.server, {...websiteOnly, ...overrides})
   const [assessment] = await validateLeads([makeNetworkLead(domain, web.port, leadOverrides)], {config})
   return assessment
@@ -85,7 +103,10 @@ function requestsTo(host: string) {
 describe('website_reachable against loopback HTTP servers', () => {
   it('given a site answering 200 to HEAD, when validated, then it passes after one HEAD sent with the real Host', async () => {
     const assessment = await validateSite('northwind-robotics.com')
-    expect(websiteCheck(assessment)).toMatchObject({status: 'pass', message: `website answered: ${siteUrl('www.northwind-robotics.com')} → 200`})
+    expect(websiteCheck(assessment)).toMatchObject({
+      status: 'pass',
+      message: `website answered: ${siteUrl('www.northwind-robotics.com')} → 200`,
+    })
     expect(assessment?.is_valid).toBe(true)
     expect(requestsTo('www.northwind-robotics.com')).toEqual(['HEAD /'])
   })
@@ -109,15 +130,21 @@ describe('website_reachable against loopback HTTP servers', () => {
   it.each([
     ['403', 'forbidden-site.com', '→ 403'],
     ['401', 'login-site.com', '→ 401'],
-  ])('given a site answering %s, when validated, then it passes: the site exists and keeps visitors out', async (_status, domain, trail) => {
-    const check = websiteCheck(await validateSite(domain))
-    expect(check?.status).toBe('pass')
-    expect(check?.message).toContain(trail)
-  })
+  ])(
+    'given a site answering %s, when validated, then it passes: the site exists and keeps visitors out',
+    async (_status, domain, trail) => {
+      const check = websiteCheck(await validateSite(domain))
+      expect(check?.status).toBe('pass')
+      expect(check?.message).toContain(trail)
+    },
+  )
 
   it('given a site refusing HEAD with 405, when validated, then it asks again with GET and passes', async () => {
     const check = websiteCheck(await validateSite('no-head.com'))
-    expect(check).toMatchObject({status: 'pass', message: `website answered: ${siteUrl('www.no-head.com')} → HEAD 405, GET → 200`})
+    expect(check).toMatchObject({
+      status: 'pass',
+      message: `website answered: ${siteUrl('www.no-head.com')} → HEAD 405, GET → 200`,
+    })
     expect(requestsTo('www.no-head.com')).toEqual(['HEAD /', 'GET /'])
   })
 
@@ -125,13 +152,16 @@ describe('website_reachable against loopback HTTP servers', () => {
     ['500', 'broken-site.com', 'fail', 'website answered with an error'],
     ['404', 'missing-page.com', 'fail', 'website answered with an error'],
     ['503', 'overloaded-site.com', 'unknown', 'website is temporarily unavailable'],
-  ] as const)('given a site answering %s, when validated, then the check says %s', async (status, domain, outcome, message) => {
-    const assessment = await validateSite(domain)
-    expect(websiteCheck(assessment)?.status).toBe(outcome)
-    expect(websiteCheck(assessment)?.message).toBe(`${message}: ${siteUrl(`www.${domain}`)} → ${status}`)
-    expect(assessment?.verdict).toBe(outcome === 'unknown' ? 'abstain' : 'vote')
-    expect(assessment?.is_valid).toBe(false)
-  })
+  ] as const)(
+    'given a site answering %s, when validated, then the check says %s',
+    async (status, domain, outcome, message) => {
+      const assessment = await validateSite(domain)
+      expect(websiteCheck(assessment)?.status).toBe(outcome)
+      expect(websiteCheck(assessment)?.message).toBe(`${message}: ${siteUrl(`www.${domain}`)} → ${status}`)
+      expect(assessment?.verdict).toBe(outcome === 'unknown' ? 'abstain' : 'vote')
+      expect(assessment?.is_valid).toBe(false)
+    },
+  )
 
   it('given a site that never answers, when validated, then the request times out and the check is unknown', async () => {
     const assessment = await validateSite('hanging-site.com', {network: {httpTimeoutMs: 400}})
@@ -179,7 +209,10 @@ describe('website_reachable against loopback HTTP servers', () => {
   it('given the default address policy, when a website resolves to loopback, then nothing is requested and the check fails', async () => {
     const before = web.requests.length
     const check = websiteCheck(await validateSite('northwind-robotics.com', {network: {allowPrivateAddresses: false}}))
-    expect(check).toMatchObject({status: 'fail', message: 'www.northwind-robotics.com resolves only to non-public addresses'})
+    expect(check).toMatchObject({
+      status: 'fail',
+      message: 'www.northwind-robotics.com resolves only to non-public addresses',
+    })
     expect(web.requests.length).toBe(before)
   })
 

@@ -39,7 +39,11 @@ afterAll(async () => {
 })
 
 const people = [
-  ['Maria', 'Gonzalez'], ['Wei', 'Zhang'], ['Aisha', 'Bello'], ['Lars', 'Eriksen'], ['Priya', 'Raman'],
+  ['Maria', 'Gonzalez'],
+  ['Wei', 'Zhang'],
+  ['Aisha', 'Bello'],
+  ['Lars', 'Eriksen'],
+  ['Priya', 'Raman'],
 ] as const
 
 function person(domain: string, port: number, index: number) {
@@ -90,7 +94,8 @@ describe('a validation run against loopback DNS and HTTP', () => {
     })
     const good = person('company-5.com', web.port, 0)
     const trouble = makeNetworkLead('dns-trouble.com', web.port)
-    const mxQueries = (domain: string) => dns.queries.filter((query) => query.name === domain && query.type === 'MX').length
+    const mxQueries = (domain: string) =>
+      dns.queries.filter((query) => query.name === domain && query.type === 'MX').length
     const before = {good: mxQueries('company-5.com'), trouble: mxQueries('dns-trouble.com')}
 
     await validator.validate([good, trouble])
@@ -107,7 +112,9 @@ describe('a validation run against loopback DNS and HTTP', () => {
   })
 
   it('given a limit on DNS concurrency, when many companies are validated, then the DNS server never sees more at once', async () => {
-    const validator = createLeadValidator({config: loopbackConfig(slowDns.server, {concurrency: 12, network: {dnsConcurrency: 3}})})
+    const validator = createLeadValidator({
+      config: loopbackConfig(slowDns.server, {concurrency: 12, network: {dnsConcurrency: 3}}),
+    })
     const assessments = await validator.validate(HEALTHY.map((domain, i) => person(domain, web.port, i)))
     expect(assessments.every((assessment) => assessment.is_valid)).toBe(true)
     expect(slowDns.maxInFlight).toBeLessThanOrEqual(3)
@@ -115,7 +122,9 @@ describe('a validation run against loopback DNS and HTTP', () => {
   })
 
   it('given a limit on HTTP concurrency, when many companies are validated, then the web server never sees more at once', async () => {
-    const validator = createLeadValidator({config: loopbackConfig(dns.server, {concurrency: 12, network: {httpConcurrency: 2}})})
+    const validator = createLeadValidator({
+      config: loopbackConfig(dns.server, {concurrency: 12, network: {httpConcurrency: 2}}),
+    })
     const assessments = await validator.validate(HEALTHY.map((domain, i) => person(domain, slowWeb.port, i)))
     expect(assessments.every((assessment) => assessment.is_valid)).toBe(true)
     expect(slowWeb.maxInFlight).toBeLessThanOrEqual(2)

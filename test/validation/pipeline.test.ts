@@ -1,6 +1,11 @@
 import {describe, expect, it, vi} from 'vitest'
 import {LEAD_LIMITS, parseLead} from '../../src/lead.js'
-import {createLeadValidator, resolveValidationConfig, validateLeads, type KnownEmailLookup} from '../../src/validation/index.js'
+import {
+  createLeadValidator,
+  resolveValidationConfig,
+  validateLeads,
+  type KnownEmailLookup,
+} from '../../src/validation/index.js'
 import {makeLead} from './support/leads.js'
 
 const offline = resolveValidationConfig({
@@ -12,15 +17,31 @@ function duplicateCheck(assessment: {checks: Array<{check: string; status: strin
   return assessment?.checks.find((check) => check.check === 'duplicate')
 }
 
-const alice = makeLead({first: 'Alice', last: 'Nguyen', email: 'alice.nguyen@northwind-robotics.com', linkedin: 'https://www.linkedin.com/in/alice-nguyen'})
-const bob = makeLead({first: 'Bob', last: 'Okafor', email: 'bob.okafor@northwind-robotics.com', linkedin: 'https://www.linkedin.com/in/bob-okafor'})
+const alice = makeLead({
+  first: 'Alice',
+  last: 'Nguyen',
+  email: 'alice.nguyen@northwind-robotics.com',
+  linkedin: 'https://www.linkedin.com/in/alice-nguyen',
+})
+const bob = makeLead({
+  first: 'Bob',
+  last: 'Okafor',
+  email: 'bob.okafor@northwind-robotics.com',
+  linkedin: 'https://www.linkedin.com/in/bob-okafor',
+})
 
 describe('duplicate check', () => {
   it('given no lookup, when a batch of distinct leads is validated, then each passes and says stored leads were not checked', async () => {
     const assessments = await validateLeads([alice, bob], {config: offline})
     expect(assessments.map(duplicateCheck)).toEqual([
-      expect.objectContaining({status: 'pass', message: 'not repeated in this batch; stored leads not checked (no lookup given)'}),
-      expect.objectContaining({status: 'pass', message: 'not repeated in this batch; stored leads not checked (no lookup given)'}),
+      expect.objectContaining({
+        status: 'pass',
+        message: 'not repeated in this batch; stored leads not checked (no lookup given)',
+      }),
+      expect.objectContaining({
+        status: 'pass',
+        message: 'not repeated in this batch; stored leads not checked (no lookup given)',
+      }),
     ])
   })
 
@@ -28,24 +49,40 @@ describe('duplicate check', () => {
     const twin = {...alice, email: '  Alice.Nguyen@Northwind-Robotics.com '}
     const assessments = await validateLeads([alice, bob, twin], {config: offline})
     expect(assessments.map((assessment) => assessment.is_valid)).toEqual([false, true, false])
-    expect(duplicateCheck(assessments[0])?.message).toBe('alice.nguyen@northwind-robotics.com appears 2 times in this batch')
-    expect(duplicateCheck(assessments[2])?.message).toBe('alice.nguyen@northwind-robotics.com appears 2 times in this batch')
+    expect(duplicateCheck(assessments[0])?.message).toBe(
+      'alice.nguyen@northwind-robotics.com appears 2 times in this batch',
+    )
+    expect(duplicateCheck(assessments[2])?.message).toBe(
+      'alice.nguyen@northwind-robotics.com appears 2 times in this batch',
+    )
   })
 
   it('given a lookup, when validated, then it is asked once with the batch emails lower-cased, trimmed, unique and sorted', async () => {
     const lookup = vi.fn<KnownEmailLookup>(async () => new Set(['bob.okafor@northwind-robotics.com']))
-    const assessments = await validateLeads([bob, {...alice, email: ' ALICE.nguyen@northwind-robotics.com'}, {business: 'malformed'}], {
-      config: offline,
-      knownEmails: lookup,
-    })
+    const assessments = await validateLeads(
+      [bob, {...alice, email: ' ALICE.nguyen@northwind-robotics.com'}, {business: 'malformed'}],
+      {
+        config: offline,
+        knownEmails: lookup,
+      },
+    )
     expect(lookup).toHaveBeenCalledTimes(1)
     expect(lookup).toHaveBeenCalledWith(['alice.nguyen@northwind-robotics.com', 'bob.okafor@northwind-robotics.com'])
-    expect(duplicateCheck(assessments[0])).toMatchObject({status: 'fail', message: 'bob.okafor@northwind-robotics.com is already a stored lead'})
-    expect(duplicateCheck(assessments[1])).toMatchObject({status: 'pass', message: 'not repeated in this batch nor among stored leads'})
+    expect(duplicateCheck(assessments[0])).toMatchObject({
+      status: 'fail',
+      message: 'bob.okafor@northwind-robotics.com is already a stored lead',
+    })
+    expect(duplicateCheck(assessments[1])).toMatchObject({
+      status: 'pass',
+      message: 'not repeated in this batch nor among stored leads',
+    })
   })
 
   it('given a lookup answering in capitals, when validated, then the comparison still matches', async () => {
-    const [assessment] = await validateLeads([alice], {config: offline, knownEmails: async () => new Set(['ALICE.NGUYEN@NORTHWIND-ROBOTICS.COM'])})
+    const [assessment] = await validateLeads([alice], {
+      config: offline,
+      knownEmails: async () => new Set(['ALICE.NGUYEN@NORTHWIND-ROBOTICS.COM']),
+    })
     expect(duplicateCheck(assessment)?.status).toBe('fail')
   })
 
@@ -56,7 +93,10 @@ describe('duplicate check', () => {
         throw new Error('connection to database lost')
       },
     })
-    expect(duplicateCheck(assessment)).toMatchObject({status: 'unknown', message: 'could not look up stored leads: connection to database lost'})
+    expect(duplicateCheck(assessment)).toMatchObject({
+      status: 'unknown',
+      message: 'could not look up stored leads: connection to database lost',
+    })
     expect(assessment?.verdict).toBe('abstain')
     expect(assessment?.abstain_reasons).toEqual([
       {check: 'duplicate', message: 'could not look up stored leads: connection to database lost', fields: ['email']},
@@ -75,7 +115,10 @@ describe('duplicate check', () => {
 
   it('given the duplicate check turned off, when validated, then the lookup is never called', async () => {
     const lookup = vi.fn<KnownEmailLookup>(async () => new Set())
-    const config = resolveValidationConfig({source: 'test', value: {checks: {email_mx: {enabled: false}, website_reachable: {enabled: false}, duplicate: {enabled: false}}}})
+    const config = resolveValidationConfig({
+      source: 'test',
+      value: {checks: {email_mx: {enabled: false}, website_reachable: {enabled: false}, duplicate: {enabled: false}}},
+    })
     await validateLeads([alice], {config, knownEmails: lookup})
     expect(lookup).not.toHaveBeenCalled()
   })
@@ -84,7 +127,13 @@ describe('duplicate check', () => {
 describe('verdict and score', () => {
   it('given every check passing, when validated, then the vote contract is is_valid true, score 1, no reasons', async () => {
     const [assessment] = await validateLeads([alice], {config: offline})
-    expect(assessment).toMatchObject({verdict: 'vote', is_valid: true, score: 1, rejection_reasons: [], abstain_reasons: []})
+    expect(assessment).toMatchObject({
+      verdict: 'vote',
+      is_valid: true,
+      score: 1,
+      rejection_reasons: [],
+      abstain_reasons: [],
+    })
   })
 
   it('given failing checks, when validated, then score is the passed weight over the enabled weight, to two decimals', async () => {
@@ -96,11 +145,23 @@ describe('verdict and score', () => {
 
   it('given all weights zero, when validated, then the score is 1 for a valid lead and 0 for an invalid one', async () => {
     const zero = Object.fromEntries(
-      ['required', 'email_syntax', 'name_in_email', 'role_mailbox', 'disposable_domain', 'free_mail_domain', 'domain_match', 'linkedin_urls', 'source_denylist', 'duplicate'].map(
-        (name) => [name, {weight: 0}],
-      ),
+      [
+        'required',
+        'email_syntax',
+        'name_in_email',
+        'role_mailbox',
+        'disposable_domain',
+        'free_mail_domain',
+        'domain_match',
+        'linkedin_urls',
+        'source_denylist',
+        'duplicate',
+      ].map((name) => [name, {weight: 0}]),
     )
-    const config = resolveValidationConfig({source: 'test', value: {checks: {...zero, email_mx: {enabled: false}, website_reachable: {enabled: false}}}})
+    const config = resolveValidationConfig({
+      source: 'test',
+      value: {checks: {...zero, email_mx: {enabled: false}, website_reachable: {enabled: false}}},
+    })
     const assessments = await validateLeads([alice, {...bob, email: 'info@northwind-robotics.com'}], {config})
     expect(assessments.map((assessment) => assessment.score)).toEqual([1, 0])
   })
@@ -111,9 +172,12 @@ describe('bad input', () => {
     const circular: Record<string, unknown> = {}
     circular['self'] = circular
     const throwing = makeLead()
-    Object.defineProperty(throwing, 'email', {enumerable: true, get: () => {
-      throw new Error('getter exploded')
-    }})
+    Object.defineProperty(throwing, 'email', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter exploded')
+      },
+    })
     const batch: unknown[] = [
       alice,
       null,
@@ -140,7 +204,20 @@ describe('bad input', () => {
       ['(lead)'],
       ['(lead)'],
       ['(lead)'],
-      ['business', 'first', 'last', 'email', 'role', 'website', 'industry', 'sub_industry', 'region', 'linkedin', 'source_url', 'source_type'],
+      [
+        'business',
+        'first',
+        'last',
+        'email',
+        'role',
+        'website',
+        'industry',
+        'sub_industry',
+        'region',
+        'linkedin',
+        'source_url',
+        'source_type',
+      ],
       ['business'],
       ['role'],
       ['first'],

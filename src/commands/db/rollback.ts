@@ -11,7 +11,8 @@ export type DbRollbackResult = z.infer<typeof DbRollbackResult>
 
 export default class DbRollback extends LeadpoetCommand {
   static override resultSchema = DbRollbackResult
-  static override summary = 'Undo the consensus migrations: drops every consensus table, column and function; leads rows stay.'
+  static override summary =
+    'Undo the consensus migrations: drops every consensus table, column and function; leads rows stay.'
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required without a terminal)'}),
   }
@@ -32,7 +33,11 @@ export default class DbRollback extends LeadpoetCommand {
 
   private async confirm(question: string): Promise<void> {
     if (!process.stdin.isTTY || this.jsonEnabled()) {
-      throw new LeadpoetError('CONFIRMATION_REQUIRED', 'refusing to roll back without --yes (no terminal to ask)', EXIT.usage)
+      throw new LeadpoetError(
+        'CONFIRMATION_REQUIRED',
+        'refusing to roll back without --yes (no terminal to ask)',
+        EXIT.usage,
+      )
     }
     const prompt = createInterface({input: process.stdin, output: process.stderr})
     const answer = await prompt.question(`${question} [y/N] `)

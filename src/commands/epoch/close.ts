@@ -5,7 +5,8 @@ import * as R from '../../service/results.js'
 
 export default class EpochClose extends LeadpoetCommand {
   static override resultSchema = R.EpochClosure
-  static override summary = "Record an epoch's eligibility and miner weights for good (default: the previous epoch). Idempotent."
+  static override summary =
+    "Record an epoch's eligibility and miner weights for good (default: the previous epoch). Idempotent."
   static override flags = {
     epoch: {...epochFlag.epoch, description: 'epoch number [default: the previous epoch]'},
   }
@@ -15,9 +16,15 @@ export default class EpochClose extends LeadpoetCommand {
     const {service} = await this.openSession('operator', flags)
     const closure = await service.closeEpoch(flags.epoch)
     this.log(
-      `Epoch ${closure.epoch} ${closure.already_closed ? 'was already closed' : 'closed'} at ${closure.closed_at}: ${closure.decided_leads} decided, ${closure.accepted_leads} accepted.`,
+      `Epoch ${closure.epoch} ${closure.already_closed ? 'was already closed' : 'closed'} at ${closure.closed_at}: ` +
+        `${closure.decided_leads} decided, ${closure.accepted_leads} accepted.`,
     )
-    this.log(renderTable(['miner', 'accepted', 'share'], closure.weights.map((w) => [w.miner_hotkey, w.accepted_leads, w.share.toFixed(4)])))
+    this.log(
+      renderTable(
+        ['miner', 'accepted', 'share'],
+        closure.weights.map((w) => [w.miner_hotkey, w.accepted_leads, w.share.toFixed(4)]),
+      ),
+    )
     return closure
   }
 }

@@ -9,16 +9,29 @@ import {EpochWeightsDocument, setEpochWeights, type EpochWeightsResult} from '..
 
 export default class EpochWeights extends LeadpoetCommand {
   static override resultSchema = EpochWeightsDocument
-  static override summary = "Set an epoch's miner weights (default: the previous epoch) on chain with the operator's hotkey (commit-reveal when the subnet has it)."
-  static override description = `Shares of accepted leads become u16 weights on the miners' uids (miners no longer registered are dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are committed; running it twice in an epoch commits once.
---dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends nothing.`
-  static override examples = ['<%= config.bin %> epoch weights --dry-run --wallet.name owner --wallet.hotkey default', '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json']
+  static override summary =
+    "Set an epoch's miner weights (default: the previous epoch) on chain with the operator's hotkey (commit-reveal when the subnet has it)."
+  static override description =
+    "Shares of accepted leads become u16 weights on the miners' uids (miners no longer registered are " +
+    'dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are ' +
+    'committed; running it twice in an epoch commits once.\n' +
+    '--dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends ' +
+    'nothing.'
+  static override examples = [
+    '<%= config.bin %> epoch weights --dry-run --wallet.name owner --wallet.hotkey default',
+    '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json',
+  ]
   static override flags = {
     ...epochFlag,
     ...chainFlags,
     'dry-run': Flags.boolean({description: 'show what would be sent; send nothing'}),
-    'version-key': Flags.integer({description: "weights version key [default: the subnet's WeightsVersionKey]", min: 0}),
-    fallback: Flags.string({description: 'when no registered miner is left: skip, subnet_owner, or a uid [default: skip]'}),
+    'version-key': Flags.integer({
+      description: "weights version key [default: the subnet's WeightsVersionKey]",
+      min: 0,
+    }),
+    fallback: Flags.string({
+      description: 'when no registered miner is left: skip, subnet_owner, or a uid [default: skip]',
+    }),
   }
 
   async run(): Promise<EpochWeightsResult> {
@@ -26,32 +39,55 @@ export default class EpochWeights extends LeadpoetCommand {
     const {network, netuid} = chainChoice(flags, this.appConfig)
     const fallback = parseFallback(flags.fallback ?? this.appConfig.weights?.fallback)
     const hotkey = await loadWalletHotkey(flags, this.appConfig, (text) => this.warnLine(text))
-    if (!hotkey) throw new LeadpoetError('NO_WALLET', 'setting weights needs the operator\'s hotkey: pass --wallet.name and --wallet.hotkey', EXIT.usage)
+    if (!hotkey)
+      throw new LeadpoetError(
+        'NO_WALLET',
+        "setting weights needs the operator's hotkey: pass --wallet.name and --wallet.hotkey",
+        EXIT.usage,
+      )
     const session = await this.openSession('operator', flags)
-    if (!flags['dry-run']) await this.holdRunLock('epoch-weights', `${session.database}|${network}|${netuid}|${hotkey.address}`)
+    if (!flags['dry-run'])
+      await this.holdRunLock('epoch-weights', `${session.database}|${network}|${netuid}|${hotkey.address}`)
 
-    const result = await withChainAnchored(network, session.service, (connection) =>
-      setEpochWeights({
-        service: session.service,
-        connection,
-        hotkey,
-        netuid,
-        epoch: flags.epoch,
-        versionKey: flags['version-key'] ?? this.appConfig.weights?.version_key,
-        fallback,
-        dryRun: flags['dry-run'],
-      }),
+    const result = await withChainAnchored(
+      network,
+      session.service,
+      (connection) =>
+        setEpochWeights({
+          service: session.service,
+          connection,
+          hotkey,
+          netuid,
+          epoch: flags.epoch,
+          versionKey: flags['version-key'] ?? this.appConfig.weights?.version_key,
+          fallback,
+          dryRun: flags['dry-run'],
+        }),
       !flags['dry-run'],
     )
     const {chain} = result
-    this.log(`Epoch ${result.epoch}: ${result.miner_weights.accepted_leads} accepted leads from ${result.miner_weights.miners.length} miners; subnet ${netuid} on ${chain.network.name}, block ${chain.head.block}.`)
-    this.log(renderTable(['uid', 'hotkey', 'share', 'u16 weight'], chain.weights.targets.map((t) => [t.uid, t.hotkey, t.share.toFixed(4), t.weight])))
+    this.log(
+      `Epoch ${result.epoch}: ` +
+        `${result.miner_weights.accepted_leads} accepted leads from ${result.miner_weights.miners.length} miners; ` +
+        `subnet ${netuid} on ${chain.network.name}, block ${chain.head.block}.`,
+    )
+    this.log(
+      renderTable(
+        ['uid', 'hotkey', 'share', 'u16 weight'],
+        chain.weights.targets.map((t) => [t.uid, t.hotkey, t.share.toFixed(4), t.weight]),
+      ),
+    )
     for (const dropped of chain.weights.dropped) this.warnLine(`dropped ${JSON.stringify(dropped)}`)
     if (chain.weights.fallback) this.log(`Fallback applied: ${JSON.stringify(chain.weights.fallback)}`)
-    for (const reveal of chain.reveals) this.log(`Earlier commit ${reveal.commitId}: ${reveal.status} (${reveal.detail})`)
+    for (const reveal of chain.reveals)
+      this.log(`Earlier commit ${reveal.commitId}: ${reveal.status} (${reveal.detail})`)
     const submission = chain.submission
-    const call = submission.call ? `${submission.call.call}${'versionKey' in submission.call ? ` (version key ${submission.call.versionKey})` : ''}` : 'nothing'
-    this.log(`${flags['dry-run'] ? 'Would send' : 'Sent'}: ${call}; ${submission.status}${'reason' in submission ? `: ${submission.reason}` : ''}`)
+    const call = submission.call
+      ? `${submission.call.call}${'versionKey' in submission.call ? ` (version key ${submission.call.versionKey})` : ''}`
+      : 'nothing'
+    this.log(
+      `${flags['dry-run'] ? 'Would send' : 'Sent'}: ${call}; ${submission.status}${'reason' in submission ? `: ${submission.reason}` : ''}`,
+    )
     for (const note of chain.notes) this.progress(note)
     if (submission.status === 'skipped') process.exitCode = EXIT.nothingToDo
     return result

@@ -7,9 +7,14 @@ import {ImportResult, importProspects, readProspectFile} from '../../service/pro
 export default class ProspectsAdd extends LeadpoetCommand {
   static override resultSchema = ImportResult
   static override summary = 'Queue prospects from a JSON array, JSON Lines or CSV file (`-` for stdin), as a miner.'
-  static override description = `Every row is checked against the lead schema; good rows are queued under the caller's hotkey, bad rows are reported with their line and reason.
-Exit status: 0 all queued, 3 some rows refused, 2 every row refused or the file is unusable.`
-  static override examples = ['<%= config.bin %> prospects add leads.csv --wallet.name miner --wallet.hotkey default', 'cat leads.jsonl | <%= config.bin %> prospects add - --hotkey 5F... --json']
+  static override description =
+    "Every row is checked against the lead schema; good rows are queued under the caller's hotkey, bad " +
+    'rows are reported with their line and reason.\n' +
+    'Exit status: 0 all queued, 3 some rows refused, 2 every row refused or the file is unusable.'
+  static override examples = [
+    '<%= config.bin %> prospects add leads.csv --wallet.name miner --wallet.hotkey default',
+    'cat leads.jsonl | <%= config.bin %> prospects add - --hotkey 5F... --json',
+  ]
   static override args = {file: Args.string({description: 'JSON, JSONL or CSV file, or - for stdin', required: true})}
 
   async run(): Promise<ImportResult> {
@@ -21,7 +26,12 @@ Exit status: 0 all queued, 3 some rows refused, 2 every row refused or the file 
     const result = await importProspects(service, read)
 
     if (result.refused.length > 0) {
-      this.log(renderTable(['line', 'refused because'], result.refused.map((r) => [r.line, r.issues.map((i) => `${i.field} ${i.message}`).join('; ')])))
+      this.log(
+        renderTable(
+          ['line', 'refused because'],
+          result.refused.map((r) => [r.line, r.issues.map((i) => `${i.field} ${i.message}`).join('; ')]),
+        ),
+      )
     }
     this.log(`Queued ${result.enqueued} of ${good} prospects (${result.format}); ${result.refused.length} refused.`)
     if (result.refused.length > 0) process.exitCode = result.enqueued > 0 ? EXIT.partial : EXIT.usage
@@ -30,7 +40,8 @@ Exit status: 0 all queued, 3 some rows refused, 2 every row refused or the file 
 }
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new LeadpoetError('NO_INPUT', 'reading prospects from stdin, but stdin is a terminal', EXIT.usage)
+  if (process.stdin.isTTY)
+    throw new LeadpoetError('NO_INPUT', 'reading prospects from stdin, but stdin is a terminal', EXIT.usage)
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')

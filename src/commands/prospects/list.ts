@@ -24,7 +24,16 @@ export default class ProspectsList extends LeadpoetCommand {
     this.log(
       renderTable(
         ['prospect', 'miner', 'queued', 'status', 'reason', 'epoch', 'holders', 'email'],
-        listing.prospects.map((p) => [p.prospect_id, p.miner_hotkey, p.queued_at, p.consensus_status, p.decision_reason, p.consensus_epoch, p.holders, p.email]),
+        listing.prospects.map((p) => [
+          p.prospect_id,
+          p.miner_hotkey,
+          p.queued_at,
+          p.consensus_status,
+          p.decision_reason,
+          p.consensus_epoch,
+          p.holders,
+          p.email,
+        ]),
       ),
     )
     return listing

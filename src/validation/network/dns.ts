@@ -57,7 +57,11 @@ export class DnsLookups {
 
   /** A and AAAA records of a host, IPv4 first. */
   addresses(host: string): Promise<HostAddresses> {
-    return this.#addresses.get(host, () => this.#resolveAddresses(host), (value) => this.#ttl(value.status))
+    return this.#addresses.get(
+      host,
+      () => this.#resolveAddresses(host),
+      (value) => this.#ttl(value.status),
+    )
   }
 
   async #resolveAddresses(host: string): Promise<HostAddresses> {
@@ -80,7 +84,11 @@ export class DnsLookups {
 
   /** Whether a domain can receive mail: MX records, or failing those an address (RFC 5321 section 5.1). */
   mailDomain(domain: string): Promise<CheckOutcome> {
-    return this.#mx.get(domain, () => this.#checkMailDomain(domain), (value) => this.#ttl(value.status))
+    return this.#mx.get(
+      domain,
+      () => this.#checkMailDomain(domain),
+      (value) => this.#ttl(value.status),
+    )
   }
 
   async #checkMailDomain(domain: string): Promise<CheckOutcome> {

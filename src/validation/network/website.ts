@@ -35,12 +35,17 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
 }
 
 function errorCode(error: unknown): string {
-  const {code, name} = error as {code?: unknown; name?: unknown}
+  const {code, name} = error as {code?: string | number; name?: string}
   return String(code ?? name ?? 'EUNKNOWN')
 }
 
 /** One HTTP exchange; resolves once the status line and headers are in (the body is not read). */
-function exchange(url: URL, method: 'HEAD' | 'GET', addresses: ResolvedAddress[], settings: NetworkSettings): Promise<Answer> {
+function exchange(
+  url: URL,
+  method: 'HEAD' | 'GET',
+  addresses: ResolvedAddress[],
+  settings: NetworkSettings,
+): Promise<Answer> {
   const transport = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
     const request = transport.request(url, {
@@ -64,7 +69,8 @@ function describeFailure(error: unknown, url: URL, settings: NetworkSettings): C
   if (code === 'ABORT_ERR' || code === 'AbortError' || code === 'TimeoutError')
     return {status: 'unknown', message: `${url.href} did not answer within ${settings.httpTimeoutMs} ms`}
   if (code === 'ECONNREFUSED') return {status: 'fail', message: `${url.host} refused the connection`}
-  if (TLS_REJECTIONS.test(code)) return {status: 'fail', message: `${url.host} presented a TLS certificate that was rejected (${code})`}
+  if (TLS_REJECTIONS.test(code))
+    return {status: 'fail', message: `${url.host} presented a TLS certificate that was rejected (${code})`}
   if (code.startsWith('HPE_')) return {status: 'fail', message: `${url.href} answered with malformed HTTP (${code})`}
   return {status: 'unknown', message: `request to ${url.href} failed (${code})`}
 }
@@ -72,7 +78,8 @@ function describeFailure(error: unknown, url: URL, settings: NetworkSettings): C
 function judgeStatus(status: number, trail: string): CheckOutcome {
   if ((status >= 200 && status < 400) || PASSING_CLIENT_STATUSES.has(status))
     return {status: 'pass', message: `website answered: ${trail}`}
-  if (TRANSIENT_STATUSES.has(status)) return {status: 'unknown', message: `website is temporarily unavailable: ${trail}`}
+  if (TRANSIENT_STATUSES.has(status))
+    return {status: 'unknown', message: `website is temporarily unavailable: ${trail}`}
   return {status: 'fail', message: `website answered with an error: ${trail}`}
 }
 
@@ -98,7 +105,8 @@ export class WebsiteProbe {
       ? addresses
       : addresses.filter((candidate) => !isNonPublicAddress(candidate.address))
     if (allowed.length === 0) {
-      const message = isIP(host) !== 0 ? `${host} is not a public address` : `${host} resolves only to non-public addresses`
+      const message =
+        isIP(host) !== 0 ? `${host} is not a public address` : `${host} resolves only to non-public addresses`
       return {ok: false, outcome: {status: 'fail', message}}
     }
     return {ok: true, addresses: allowed}
@@ -109,7 +117,8 @@ export class WebsiteProbe {
     let trail = url.href
     for (let redirects = 0; ; redirects++) {
       const target = await this.#target(url)
-      if (!target.ok) return redirects === 0 ? target.outcome : {...target.outcome, message: `${trail}: ${target.outcome.message}`}
+      if (!target.ok)
+        return redirects === 0 ? target.outcome : {...target.outcome, message: `${trail}: ${target.outcome.message}`}
       let answer: Answer
       try {
         answer = await this.limit(() => exchange(url, 'HEAD', target.addresses, this.settings))
@@ -124,7 +133,8 @@ export class WebsiteProbe {
       }
       trail += ` → ${answer.status}`
       const next = REDIRECTS.has(answer.status) && answer.location ? URL.parse(answer.location, url) : null
-      if (next === null || (next.protocol !== 'http:' && next.protocol !== 'https:')) return judgeStatus(answer.status, trail)
+      if (next === null || (next.protocol !== 'http:' && next.protocol !== 'https:'))
+        return judgeStatus(answer.status, trail)
       if (redirects >= this.settings.maxRedirects)
         return {status: 'pass', message: `website answered with redirects; stopped after ${redirects}: ${trail}`}
       url = next

@@ -1,4 +1,8 @@
-import {resolveValidationConfig, type ValidationConfig, type ValidationConfigInput} from '../../../src/validation/index.js'
+import {
+  resolveValidationConfig,
+  type ValidationConfig,
+  type ValidationConfigInput,
+} from '../../../src/validation/index.js'
 
 /**
  * Settings for tests against the loopback servers: DNS goes to the test server and the website
@@ -9,7 +13,15 @@ export function loopbackConfig(dnsServer: string, overrides: ValidationConfigInp
   return resolveValidationConfig(
     {
       source: 'test',
-      value: {network: {dnsServers: [dnsServer], allowPrivateAddresses: true, dnsTimeoutMs: 3000, dnsTries: 1, httpTimeoutMs: 5000}},
+      value: {
+        network: {
+          dnsServers: [dnsServer],
+          allowPrivateAddresses: true,
+          dnsTimeoutMs: 3000,
+          dnsTries: 1,
+          httpTimeoutMs: 5000,
+        },
+      },
     },
     {source: 'test overrides', value: overrides},
   )

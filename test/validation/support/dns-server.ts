@@ -59,11 +59,17 @@ export async function startDnsServer(
     else if (question.type === 'MX' && behaviour.mx !== undefined) {
       const records = behaviour.mx === 'null' ? [{exchange: '.', priority: 0}] : behaviour.mx
       for (const record of records)
-        answers.push({type: 'MX', name: question.name, ttl: 0, data: {exchange: record.exchange, preference: record.priority}})
+        answers.push({
+          type: 'MX',
+          name: question.name,
+          ttl: 0,
+          data: {exchange: record.exchange, preference: record.priority},
+        })
     } else if (question.type === 'A') {
       for (const address of behaviour.a ?? []) answers.push({type: 'A', name: question.name, ttl: 0, data: address})
     } else if (question.type === 'AAAA') {
-      for (const address of behaviour.aaaa ?? []) answers.push({type: 'AAAA', name: question.name, ttl: 0, data: address})
+      for (const address of behaviour.aaaa ?? [])
+        answers.push({type: 'AAAA', name: question.name, ttl: 0, data: address})
     }
     return dnsPacket.encode({
       type: 'response',

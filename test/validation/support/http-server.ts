@@ -16,7 +16,10 @@ export interface LoopbackHttp {
 }
 
 /** Answers `status` (with a Location header when given) after `delayMs`. */
-export function answer(status: number, options: {location?: string; delayMs?: number; methods?: string[]} = {}): SiteHandler {
+export function answer(
+  status: number,
+  options: {location?: string; delayMs?: number; methods?: string[]} = {},
+): SiteHandler {
   return (request, response) => {
     const send = () => {
       if (options.methods && !options.methods.includes(request.method ?? '')) {

@@ -26,7 +26,11 @@ export function makeLead(overrides: Record<string, unknown> = {}): Record<string
 }
 
 /** A lead whose email and website live on `domain`, its website served by the loopback HTTP server on `port`. */
-export function makeNetworkLead(domain: string, port: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function makeNetworkLead(
+  domain: string,
+  port: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return makeLead({
     email: `maria.gonzalez@${domain}`,
     website: `http://www.${domain}:${port}/`,

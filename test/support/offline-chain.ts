@@ -17,8 +17,7 @@ import {blake2AsHex, blake2AsU8a, encodeAddress, signatureVerify} from '@polkado
  * An in-process Substrate node for offline use: it answers the JSON-RPC calls `@polkadot/api`
  * makes, from real runtime metadata and storage values its user sets, keeps a chain of headers,
  * and takes signed extrinsics into blocks (after verifying their signature). It does not execute
- * calls: what an extrinsic does is decided by `onExtrinsic`. Tests use it instead of a node;
- * `--dry-run` demos can use it to show what would be sent without a network.
+ * calls: what an extrinsic does is decided by `onExtrinsic`. Tests use it instead of a node.
  */
 
 export type HexString = `0x${string}`
@@ -225,7 +224,12 @@ export class OfflineChainProvider implements ProviderInterface {
     return (await this.#answer(method, params)) as T
   }
 
-  async subscribe(type: string, method: string, params: unknown[], callback: ProviderInterfaceCallback): Promise<number | string> {
+  async subscribe(
+    type: string,
+    method: string,
+    params: unknown[],
+    callback: ProviderInterfaceCallback,
+  ): Promise<number | string> {
     this.calls.push(method)
     if (!this.#connected) throw new Error('offline provider is disconnected')
     if (this.#unresponsive) return new Promise<string>(() => undefined)
@@ -234,7 +238,7 @@ export class OfflineChainProvider implements ProviderInterface {
       const hex = params[0]
       if (typeof hex !== 'string' || !isHex(hex)) throw rpcError(-32602, 'Invalid params')
       // rejection must surface as the subscribe call failing, like a node's pool validation
-      const step = await this.#accept(hex as HexString)
+      const step = await this.#accept(hex)
       this.#subscriptions.set(id, {type, callback})
       queueMicrotask(() => void this.#drive(id, step))
       return id
@@ -310,7 +314,7 @@ export class OfflineChainProvider implements ProviderInterface {
       case 'author_submitExtrinsic': {
         const hex = params[0]
         if (typeof hex !== 'string' || !isHex(hex)) throw rpcError(-32602, 'Invalid params')
-        const step = await this.#accept(hex as HexString)
+        const step = await this.#accept(hex)
         queueMicrotask(() => this.#drive(null, step))
         return step.submitted.hash
       }
@@ -338,7 +342,8 @@ export class OfflineChainProvider implements ProviderInterface {
 
   #read(key: string, block: BlockRecord): HexString | null {
     if (key === this.storageKey('System', 'Events', [])) return block.events
-    if (key === this.storageKey('Timestamp', 'Now', [])) return u8aToHex(this.registry.createType('u64', block.timestampMs).toU8a())
+    if (key === this.storageKey('Timestamp', 'Now', []))
+      return u8aToHex(this.registry.createType('u64', block.timestampMs).toU8a())
     return this.#storage.get(key) ?? null
   }
 
@@ -366,12 +371,14 @@ export class OfflineChainProvider implements ProviderInterface {
       throw rpcError(1002, 'Verification Error: Runtime error: Could not decode extrinsic')
     }
     if (!extrinsic.isSigned) throw rpcError(1010, 'Invalid Transaction', 'Transaction call is not expected')
-    if (!verifyExtrinsicSignature(this.registry, extrinsic, (n) => this.blockHashOf(n), {
-      specVersion: this.#options.specVersion,
-      transactionVersion: this.#options.transactionVersion,
-      genesisHash: this.#blocks[0]!.hash,
-      headNumber: this.head.number,
-    })) {
+    if (
+      !verifyExtrinsicSignature(this.registry, extrinsic, (n) => this.blockHashOf(n), {
+        specVersion: this.#options.specVersion,
+        transactionVersion: this.#options.transactionVersion,
+        genesisHash: this.#blocks[0]!.hash,
+        headNumber: this.head.number,
+      })
+    ) {
       throw rpcError(1010, 'Invalid Transaction', 'Transaction has a bad signature')
     }
     const signer = extrinsic.signer.toString()
@@ -413,7 +420,7 @@ export class OfflineChainProvider implements ProviderInterface {
       outcome.kind === 'success'
         ? {System: {ExtrinsicSuccess: [DISPATCH_INFO]}}
         : {System: {ExtrinsicFailed: [{Module: this.#moduleError(outcome.pallet, outcome.error)}, DISPATCH_INFO]}}
-    const palletEvents = outcome.kind === 'success' ? outcome.events ?? [] : []
+    const palletEvents = outcome.kind === 'success' ? (outcome.events ?? []) : []
     const events = this.#encodeEvents([...palletEvents, systemEvent])
     this.#nonces.set(this.#accountKey(submitted.signer), submitted.nonce + 1)
     const block = this.#appendBlock(this.head.number + 1, [submitted.hex], events)
@@ -454,7 +461,9 @@ export class OfflineChainProvider implements ProviderInterface {
       .def.asVariant.variants.find((v) => v.name.toString() === eventName)
     if (!variant) throw new Error(`pallet ${palletName} has no event ${eventName}`)
     const fields = variant.fields.map((field, index) => {
-      const value = Array.isArray(data) ? data[index] : (data as Record<string, unknown>)[field.name.unwrapOr(index).toString()]
+      const value = Array.isArray(data)
+        ? data[index]
+        : (data as Record<string, unknown>)[field.name.unwrapOr(index).toString()]
       return this.registry.createTypeUnsafe(this.registry.createLookupType(field.type), [value]).toU8a()
     })
     return u8aConcat(new Uint8Array([pallet.index.toNumber(), variant.index.toNumber()]), ...fields)
@@ -488,8 +497,9 @@ export class OfflineChainProvider implements ProviderInterface {
 
   #blockAt(hash: unknown): BlockRecord {
     if (hash === undefined || hash === null) return this.#head()
-    const block = this.#byHash.get(String(hash))
-    if (!block) throw rpcError(4003, `Client error: UnknownBlock: header not found for ${String(hash)}`)
+    const key = typeof hash === 'string' ? hash : JSON.stringify(hash)
+    const block = this.#byHash.get(key)
+    if (!block) throw rpcError(4003, `Client error: UnknownBlock: header not found for ${key}`)
     return block
   }
 
