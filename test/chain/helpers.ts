@@ -11,9 +11,8 @@ import {epochIndex} from '../../src/chain/epoch.js'
 import {type ExtrinsicOutcome, OfflineChainProvider, type SubmittedExtrinsic} from '../support/offline-chain.js'
 import type {NewPendingCommit} from '../../src/chain/pending-commits.js'
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-/** The shared fixtures sit beside the project checkout (CI copies shared/ next to it). */
-export const FIXTURES_DIR = path.resolve(projectRoot, '../shared/fixtures/subtensor')
+/** Real finney metadata, kept in the repository (see its README). */
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/subtensor', import.meta.url))
 
 /** Real finney runtime metadata, spec 393 (metadata v16). */
 export function finneyMetadata(): Uint8Array {

@@ -9,7 +9,7 @@ import {runCli} from '../support/cli.js'
 import {startSubtensorNode, type SubtensorNode} from '../support/subtensor-node.js'
 import {createWorld, type World} from '../support/world.js'
 
-// The public btwallet test vector (shared/fixtures/subtensor/README.md): the operator's hotkey.
+// The public btwallet test vector (btwallet's phrase "old leopard transfer ..."): the operator's hotkey.
 const PHRASE = 'old leopard transfer rib spatial phone calm indicate online fire caution review'
 const OPERATOR = '5HDvhV6WDCjCKyrXqGQSDYqQAzkzabNhctmiDYEqgBC66BsX'
 const HEAD = 5_000_000
