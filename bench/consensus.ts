@@ -9,12 +9,12 @@
  */
 import {parseArgs} from 'node:util'
 import {migrate} from '../src/db/migrations.js'
-import {createPostgresPool, postgresSession, type SqlSession} from '../src/db/session.js'
+import {createPostgresPool, postgresClient, type SqlClient} from '../src/db/sql-client.js'
 import type {Identity} from '../src/identity.js'
 import {ConsensusService} from '../src/service/consensus.js'
 import {drainQueue, stableUnit, type DrainStats} from '../src/simulation/drain.js'
-import {SqlConsensusStore} from '../src/store/sql-store.js'
-import {SupabaseConsensusStore} from '../src/store/supabase-store.js'
+import {SqlRpcAdapter} from '../src/adapters/sql-adapter.js'
+import {SupabaseRpcAdapter} from '../src/adapters/supabase-adapter.js'
 import {bootstrapRoles, createTestDatabase} from '../test/support/postgres.js'
 import {startPostgrest, type PostgrestServer} from '../test/support/postgrest.js'
 
@@ -46,12 +46,12 @@ function percentile(values: number[], p: number): number {
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits
 
-async function resetQueue(sql: SqlSession) {
+async function resetQueue(sql: SqlClient) {
   await sql.exec(`truncate public.prospect_queue, public.leads, public.validation_tracking, leadpoet.prospect_leases,
                            leadpoet.validator_queue_positions cascade`)
 }
 
-async function enqueue(sql: SqlSession, service: (identity: Identity) => ConsensusService, count: number) {
+async function enqueue(sql: SqlClient, service: (identity: Identity) => ConsensusService, count: number) {
   const miners = Array.from({length: 4}, (_, m) => service({hotkey: `bench-miner-${m}`, role: 'miner'}))
   for (let start = 0; start < count; start += 500) {
     const size = Math.min(500, count - start)
@@ -63,7 +63,7 @@ async function enqueue(sql: SqlSession, service: (identity: Identity) => Consens
 }
 
 /** Prospects with other than three distinct voters, and prospects handed to more than three validators. */
-async function correctness(sql: SqlSession) {
+async function correctness(sql: SqlClient) {
   const [row] = await sql.query<{
     duplicates: number
     over_assigned: number
@@ -84,7 +84,7 @@ async function correctness(sql: SqlSession) {
 async function drain(
   label: string,
   service: (identity: Identity) => ConsensusService,
-  sql: SqlSession,
+  sql: SqlClient,
   roundTripsPerCall: number,
 ) {
   await resetQueue(sql)
@@ -110,7 +110,7 @@ async function drain(
   return result
 }
 
-async function largeQueue(sql: SqlSession, service: (identity: Identity) => ConsensusService) {
+async function largeQueue(sql: SqlClient, service: (identity: Identity) => ConsensusService) {
   await resetQueue(sql)
   log(`large queue: inserting ${LARGE} prospects...`)
   // Bulk set-up only: one statement instead of 2,000 enqueue calls. Rows get queue_seq from the
@@ -175,11 +175,11 @@ async function largeQueue(sql: SqlSession, service: (identity: Identity) => Cons
 async function main() {
   await bootstrapRoles()
   const database = await createTestDatabase('leadpoet_bench')
-  const sql = postgresSession(createPostgresPool(database.url, V + 4))
+  const sql = postgresClient(createPostgresPool(database.url, V + 4))
   let postgrest: PostgrestServer | undefined
   try {
     await migrate(sql)
-    const direct = (identity: Identity) => new ConsensusService(new SqlConsensusStore(sql, identity, false))
+    const direct = (identity: Identity) => new ConsensusService(new SqlRpcAdapter(sql, identity, false))
     const directResult = await drain('direct', direct, sql, DIRECT_ROUND_TRIPS_PER_CALL)
 
     postgrest = await startPostgrest(database.name)
@@ -189,10 +189,7 @@ async function main() {
       ...Array.from({length: 4}, (_, m): Identity => ({hotkey: `bench-miner-${m}`, role: 'miner'})),
       ...Array.from({length: V}, (_, i): Identity => ({hotkey: `bench-validator-${i}`, role: 'validator'})),
     ]) {
-      clients.set(
-        identity.hotkey,
-        new ConsensusService(new SupabaseConsensusStore(await postgrest.clientFor(identity))),
-      )
+      clients.set(identity.hotkey, new ConsensusService(new SupabaseRpcAdapter(await postgrest.clientFor(identity))))
     }
     const viaPostgrest = (identity: Identity) => clients.get(identity.hotkey)!
     const postgrestResult = await drain('postgrest', viaPostgrest, sql, 1)

@@ -1,14 +1,14 @@
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {ConsensusStore} from '../store/store.js'
+import type {RpcAdapter} from '../adapters/rpc-adapter.js'
 import {isHotkeyAddress, type AuthRpc} from './core.js'
 
 /**
- * The auth functions through a store (direct Postgres, PGlite, or supabase-js with the service-role
- * key), called as the store's identity, which must be the operator's.
+ * The auth functions through an adapter (direct Postgres, PGlite, or supabase-js with the
+ * service-role key), called as the adapter's identity, which must be the operator's.
  */
-export function authRpcOverStore(store: ConsensusStore): AuthRpc {
-  return (fn, args) => store.rpc(fn, args)
+export function authRpcOverAdapter(adapter: RpcAdapter): AuthRpc {
+  return (fn, args) => adapter.rpc(fn, args)
 }
 
 export type RevocationKind = 'jti' | 'hotkey'

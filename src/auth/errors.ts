@@ -1,5 +1,5 @@
 import {EXIT, LeadpoetError, type ExitCode} from '../errors.js'
-import {toLeadpoetError} from '../store/errors.js'
+import {toLeadpoetError} from '../adapters/errors.js'
 import {AuthError} from './core.js'
 
 /** The exit status for an issuer refusal, by its HTTP status: bad input, not authorised, or a failure. */

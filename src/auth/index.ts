@@ -48,7 +48,7 @@ export {
   verifyChallengeSignature,
 } from './core.js'
 export {
-  authRpcOverStore,
+  authRpcOverAdapter,
   LiftedRevocation,
   liftRevocation,
   parseRevocationTarget,

@@ -1,7 +1,7 @@
 import {EXIT, LeadpoetError} from '../errors.js'
 import {type HexString, randomSalt, weightsCommitHash} from './commit-hash.js'
 import type {ChainConnection} from './connection.js'
-import {type EpochPosition, type RevealWindow, revealWindow} from './epoch.js'
+import {type ChainEpochPosition, type RevealWindow, revealWindow} from './chain-epoch.js'
 import {CHAIN_ERROR, type ChainErrorCode} from './error-codes.js'
 import {
   assertNetuid,
@@ -64,7 +64,7 @@ export interface WeightsRunReport {
   hotkey: string
   validatorUid: number | null
   head: {block: number; hash: string; seenAt: Date}
-  epoch: EpochPosition & {tempo: number}
+  chainEpoch: ChainEpochPosition & {tempo: number}
   commitReveal: {enabled: boolean; revealPeriodEpochs: number}
   dryRun: boolean
   weights: {
@@ -157,7 +157,7 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
     hotkey: hotkey.address,
     validatorUid,
     head: {block: head.block, hash: head.hash, seenAt: head.seenAt},
-    epoch: {...snapshot.epoch, tempo: snapshot.tempo},
+    chainEpoch: {...snapshot.chainEpoch, tempo: snapshot.tempo},
     commitReveal: {enabled: snapshot.commitRevealEnabled, revealPeriodEpochs: snapshot.revealPeriodEpochs},
     dryRun,
     weights: {
@@ -176,13 +176,13 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   }
 
   if (snapshot.commitRevealEnabled && commitStore) {
-    const existing = await commitStore.findInEpoch(netuid, hotkey.address, snapshot.epoch.index)
+    const existing = await commitStore.findInEpoch(netuid, hotkey.address, snapshot.chainEpoch.index)
     if (existing) {
       return report([], {
         status: 'skipped',
         call: null,
         reason:
-          `already committed in epoch ${snapshot.epoch.index} (commit ${existing.id}, ` +
+          `already committed in epoch ${snapshot.chainEpoch.index} (commit ${existing.id}, ` +
           `${existing.status}${existing.commitBlock === null ? '' : ` at block ${existing.commitBlock}`}); one commit per epoch`,
       })
     }
@@ -237,7 +237,7 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
       salt: committed!.salt,
       versionKey,
       commitHash: call.commitHash,
-      epoch: snapshot.epoch.index,
+      chainEpoch: snapshot.chainEpoch.index,
       submittedAtBlock: head.block,
     })
   } catch (error) {
@@ -279,7 +279,7 @@ export interface RevealOptions {
 
 export interface RevealRunReport {
   head: {block: number; hash: string; seenAt: Date}
-  epoch: EpochPosition
+  chainEpoch: ChainEpochPosition
   reveals: RevealOutcome[]
 }
 
@@ -296,7 +296,7 @@ export async function revealDueCommits(options: RevealOptions): Promise<RevealRu
     dryRun: options.dryRun ?? false,
     store: options.commitStore,
   })
-  return {head: {block: head.block, hash: head.hash, seenAt: head.seenAt}, epoch: snapshot.epoch, reveals}
+  return {head: {block: head.block, hash: head.hash, seenAt: head.seenAt}, chainEpoch: snapshot.chainEpoch, reveals}
 }
 
 interface RunContext {
@@ -379,11 +379,11 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
     }
     const window = revealWindow(snapshot.netuid, snapshot.tempo, snapshot.revealPeriodEpochs, commitBlock)
     const span = `epoch ${window.revealEpoch}, blocks ${window.firstBlock}-${window.lastBlock}`
-    if (snapshot.epoch.index < window.revealEpoch) {
+    if (snapshot.chainEpoch.index < window.revealEpoch) {
       outcome('waiting', `reveal due in ${span}`, {window})
       continue
     }
-    if (snapshot.epoch.index > window.revealEpoch) {
+    if (snapshot.chainEpoch.index > window.revealEpoch) {
       await expire(`its reveal window (${span}) has passed`, {window})
       continue
     }

@@ -40,8 +40,6 @@ export const CHAIN_ERROR = {
   // durable pending commits
   commitStoreMissing: 'COMMIT_STORE_MISSING',
   commitAlreadyPending: 'COMMIT_ALREADY_PENDING',
-  commitStoreCorrupt: 'COMMIT_STORE_CORRUPT',
-  commitStoreLocked: 'COMMIT_STORE_LOCKED',
 } as const
 
 export type ChainErrorCode = (typeof CHAIN_ERROR)[keyof typeof CHAIN_ERROR]

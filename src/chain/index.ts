@@ -29,7 +29,7 @@ export {
   withChain,
 } from './connection.js'
 export {type OnChainCommit, readOnChainCommits, readSubnet, readUid, type SubnetSnapshot, uidOf} from './metagraph.js'
-export {epochAt, epochIndex, type EpochPosition, revealWindow, type RevealWindow} from './epoch.js'
+export {chainEpochAt, chainEpochIndex, type ChainEpochPosition, revealWindow, type RevealWindow} from './chain-epoch.js'
 export {type HexString, randomSalt, weightsCommitHash, type WeightsCommitData} from './commit-hash.js'
 export {
   type AppliedFallback,

@@ -3,7 +3,7 @@ import type {Codec} from '@polkadot/types/types'
 import {encodeAddress} from '@polkadot/util-crypto'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {ChainConnection, ChainHead} from './connection.js'
-import {epochAt, type EpochPosition} from './epoch.js'
+import {chainEpochAt, type ChainEpochPosition} from './chain-epoch.js'
 import {CHAIN_ERROR} from './error-codes.js'
 import {SS58_PREFIX} from './wallet.js'
 
@@ -14,7 +14,7 @@ import {SS58_PREFIX} from './wallet.js'
 export interface SubnetSnapshot {
   netuid: number
   head: ChainHead
-  epoch: EpochPosition
+  chainEpoch: ChainEpochPosition
   tempo: number
   /** number of uids on the subnet (`SubnetworkN`) */
   size: number
@@ -93,7 +93,7 @@ export async function readSubnet(
   return {
     netuid,
     head,
-    epoch: epochAt(netuid, tempoN, head.block),
+    chainEpoch: chainEpochAt(netuid, tempoN, head.block),
     tempo: tempoN,
     size: sizeN,
     hotkeys,

@@ -20,8 +20,8 @@ export interface NewPendingCommit {
   salt: number[]
   versionKey: number
   commitHash: HexString
-  /** the chain's epoch index for this subnet at submission; at most one live commit per epoch */
-  epoch: number
+  /** the chain's epoch index for this subnet at submission; at most one live commit per chain epoch */
+  chainEpoch: number
   /** head block when submitted; after MORTAL_ERA_PERIOD more blocks an unincluded commit is dead */
   submittedAtBlock: number
 }
@@ -42,7 +42,7 @@ export interface PendingCommitStore {
   /** Commits of `hotkey` on `netuid` with status submitted or committed, oldest first. */
   findOpen(netuid: number, hotkey: string): Promise<PendingCommit[]>
   /** The newest commit of `hotkey` on `netuid` made in `epoch` that is not expired, or null. */
-  findInEpoch(netuid: number, hotkey: string, epoch: number): Promise<PendingCommit | null>
+  findInEpoch(netuid: number, hotkey: string, chainEpoch: number): Promise<PendingCommit | null>
   /**
    * Stores a new commit with status `submitted`. Must be atomic with the epoch rule: when a
    * non-expired commit for the same (netuid, hotkey, epoch) exists, reject with a LeadpoetError

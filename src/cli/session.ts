@@ -2,12 +2,12 @@ import {createClient} from '@supabase/supabase-js'
 import {cachedAccessToken, hotkeySigner} from '../auth/index.js'
 import {loadHotkey, type Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
-import {describeTarget, openSqlSession, type DatabaseTarget} from '../db/open.js'
+import {describeTarget, openSqlClient, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {AppRole, Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
-import {SqlConsensusStore} from '../store/sql-store.js'
-import {SupabaseConsensusStore} from '../store/supabase-store.js'
+import {SqlRpcAdapter} from '../adapters/sql-adapter.js'
+import {SupabaseRpcAdapter} from '../adapters/supabase-adapter.js'
 import type {ConfigFile} from './config.js'
 
 export interface WalletChoice {
@@ -72,15 +72,20 @@ export async function openConsensus(
   target: Exclude<DatabaseTarget, {kind: 'supabase'}>,
   identity: Identity,
 ): Promise<ConsensusSession> {
-  const sql = await openSqlSession(target)
+  const sql = await openSqlClient(target)
   try {
     if (target.kind === 'embedded') await migrate(sql)
   } catch (error) {
     await sql.close()
     throw error
   }
-  const store = new SqlConsensusStore(sql, identity)
-  return {service: new ConsensusService(store), identity, database: describeTarget(target), close: () => store.close()}
+  const adapter = new SqlRpcAdapter(sql, identity)
+  return {
+    service: new ConsensusService(adapter),
+    identity,
+    database: describeTarget(target),
+    close: () => adapter.close(),
+  }
 }
 
 /**
@@ -117,7 +122,7 @@ export function openSupabase(
     global: {fetch: (input, init) => fetch(input, {...init, signal: init?.signal ?? AbortSignal.timeout(120_000)})},
   })
   return {
-    service: new ConsensusService(new SupabaseConsensusStore(client)),
+    service: new ConsensusService(new SupabaseRpcAdapter(client)),
     identity: {hotkey: wallet?.address ?? options.hotkey ?? 'token', role: options.role},
     database: describeTarget(target),
     close: async () => {},

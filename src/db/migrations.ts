@@ -3,7 +3,7 @@ import {fileURLToPath} from 'node:url'
 import path from 'node:path'
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {SqlSession} from './session.js'
+import type {SqlClient} from './sql-client.js'
 
 /**
  * Applies supabase/migrations to any Postgres or PGlite, recording them where the Supabase CLI does
@@ -44,7 +44,7 @@ export async function loadMigrations(dir = SUPABASE_DIR): Promise<Migration[]> {
   return migrations
 }
 
-async function ensureHistoryTable(db: SqlSession): Promise<void> {
+async function ensureHistoryTable(db: SqlClient): Promise<void> {
   await db.exec(`
     create schema if not exists supabase_migrations;
     create table if not exists supabase_migrations.schema_migrations (
@@ -54,12 +54,12 @@ async function ensureHistoryTable(db: SqlSession): Promise<void> {
     );`)
 }
 
-async function appliedVersions(db: SqlSession): Promise<Set<string>> {
+async function appliedVersions(db: SqlClient): Promise<Set<string>> {
   const rows = await db.query<{version: string}>('select version from supabase_migrations.schema_migrations')
   return new Set(rows.map((row) => row.version))
 }
 
-export async function migrationStatus(db: SqlSession, migrations?: Migration[]): Promise<MigrationState[]> {
+export async function migrationStatus(db: SqlClient, migrations?: Migration[]): Promise<MigrationState[]> {
   const all = migrations ?? (await loadMigrations())
   const exists = await db.query<{present: boolean}>(
     `select to_regclass('supabase_migrations.schema_migrations') is not null as present`,
@@ -69,7 +69,7 @@ export async function migrationStatus(db: SqlSession, migrations?: Migration[]):
 }
 
 /** Applies what is not applied yet, oldest first; returns the versions it applied. */
-export async function migrate(db: SqlSession, migrations?: Migration[]): Promise<string[]> {
+export async function migrate(db: SqlClient, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations())
   await db.transaction(async (tx) => {
     await tx.query(LOCK)
@@ -101,7 +101,7 @@ export async function migrate(db: SqlSession, migrations?: Migration[]): Promise
 }
 
 /** Undoes every applied migration (newest first); returns the versions it undid. */
-export async function rollback(db: SqlSession, migrations?: Migration[]): Promise<string[]> {
+export async function rollback(db: SqlClient, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations())
   const status = await migrationStatus(db, all)
   const undo = all.filter((m) => status.find((s) => s.version === m.version)?.applied).reverse()

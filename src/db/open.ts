@@ -2,8 +2,8 @@ import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {acquireLock} from '../lock.js'
-import {toLeadpoetError} from '../store/errors.js'
-import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from './session.js'
+import {toLeadpoetError} from '../adapters/errors.js'
+import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from './sql-client.js'
 
 /** Where the data lives: a Postgres URL, a Supabase project URL, or the embedded PGlite directory. */
 export type DatabaseTarget =
@@ -28,17 +28,17 @@ export function describeTarget(target: DatabaseTarget): string {
   return url.toString()
 }
 
-/** A SQL session on a Postgres server or the embedded database (Supabase projects speak only RPC). */
-export async function openSqlSession(target: DatabaseTarget): Promise<SqlSession> {
+/** A SQL client for a Postgres server or the embedded database (Supabase projects speak only RPC). */
+export async function openSqlClient(target: DatabaseTarget): Promise<SqlClient> {
   if (target.kind === 'postgres') {
-    const session = postgresSession(createPostgresPool(target.url))
+    const client = postgresClient(createPostgresPool(target.url))
     try {
-      await session.query('select 1') // fail here, clearly, rather than halfway through a command
+      await client.query('select 1') // fail here, clearly, rather than halfway through a command
     } catch (error) {
-      await session.close()
+      await client.close()
       throw toLeadpoetError(error)
     }
-    return session
+    return client
   }
   if (target.kind === 'supabase') {
     throw new LeadpoetError(
@@ -54,11 +54,11 @@ export async function openSqlSession(target: DatabaseTarget): Promise<SqlSession
     what: 'the embedded database',
   })
   try {
-    const session = pgliteSession(await PGlite.create(target.dir))
+    const client = pgliteClient(await PGlite.create(target.dir))
     return {
-      ...session,
+      ...client,
       close: async () => {
-        await session.close()
+        await client.close()
         await unlock()
       },
     }

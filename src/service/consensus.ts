@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {ConsensusStore, RpcArgs, RpcFunction} from '../store/store.js'
+import type {RpcAdapter, RpcArgs, RpcFunction} from '../adapters/rpc-adapter.js'
 import * as R from './results.js'
 
 /**
@@ -8,10 +8,10 @@ import * as R from './results.js'
  * function, one transaction; the consensus rules live in that SQL, not here.
  */
 export class ConsensusService {
-  constructor(readonly store: ConsensusStore) {}
+  constructor(readonly adapter: RpcAdapter) {}
 
   private async call<S extends z.ZodType>(fn: RpcFunction, schema: S, args?: RpcArgs): Promise<z.infer<S>> {
-    const raw = await this.store.rpc(fn, args)
+    const raw = await this.adapter.rpc(fn, args)
     const parsed = schema.safeParse(raw)
     if (!parsed.success) {
       throw new LeadpoetError(

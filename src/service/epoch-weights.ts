@@ -9,16 +9,11 @@ import {
 import type {ConsensusService} from './consensus.js'
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
+import {toJsonDocument, type JsonDocument} from '../json-document.js'
 import {MinerWeightsReport} from './results.js'
 import {DatabaseCommitStore} from './weight-commits.js'
 
-export interface EpochWeightsResult {
-  epoch: number
-  miner_weights: MinerWeightsReport
-  chain: WeightsRunReport
-}
-
-/** The JSON document of an EpochWeightsResult (dates as ISO strings); docs/chain.md describes the report. */
+/** What `epoch weights --json` prints: the database's shares and the chain run's report, snake_case. */
 export const EpochWeightsDocument = z.object({
   epoch: z.number().int(),
   miner_weights: MinerWeightsReport,
@@ -27,10 +22,13 @@ export const EpochWeightsDocument = z.object({
       network: z.object({name: z.string(), endpoint: z.string()}),
       netuid: z.number().int(),
       hotkey: z.string(),
-      validatorUid: z.number().int().nullable(),
-      head: z.object({block: z.number().int(), hash: z.string(), seenAt: z.string()}),
-      commitReveal: z.object({enabled: z.boolean(), revealPeriodEpochs: z.number().int()}),
-      dryRun: z.boolean(),
+      validator_uid: z.number().int().nullable(),
+      head: z.object({block: z.number().int(), hash: z.string(), seen_at: z.string()}),
+      chain_epoch: z
+        .object({index: z.number().int(), first_block: z.number().int(), last_block: z.number().int()})
+        .loose(),
+      commit_reveal: z.object({enabled: z.boolean(), reveal_period_epochs: z.number().int()}),
+      dry_run: z.boolean(),
       weights: z.object({
         targets: z.array(
           z.object({uid: z.number().int(), hotkey: z.string().nullable(), share: z.number(), weight: z.number().int()}),
@@ -39,7 +37,7 @@ export const EpochWeightsDocument = z.object({
         fallback: z.unknown().nullable(),
       }),
       checks: z.array(z.unknown()),
-      reveals: z.array(z.object({commitId: z.string(), status: z.string()}).loose()),
+      reveals: z.array(z.object({commit_id: z.string(), status: z.string(), detail: z.string()}).loose()),
       submission: z
         .object({
           status: z.enum(['included', 'dry_run', 'blocked', 'skipped']),
@@ -50,6 +48,11 @@ export const EpochWeightsDocument = z.object({
     })
     .loose(),
 })
+export type EpochWeightsDocument = {
+  epoch: number
+  miner_weights: MinerWeightsReport
+  chain: JsonDocument<WeightsRunReport>
+}
 
 /**
  * Sets an epoch's miner weights on chain with the operator's hotkey: the shares come from the
@@ -66,7 +69,7 @@ export async function setEpochWeights(options: {
   versionKey?: number
   fallback: WeightsFallback
   dryRun: boolean
-}): Promise<EpochWeightsResult> {
+}): Promise<EpochWeightsDocument> {
   // By default the epoch that just ended: its tally is final (and, once closed, snapshotted). The
   // open epoch's would leave out every decision taken after this run.
   const epoch = options.epoch ?? (await options.service.clock()).epoch - 1
@@ -85,7 +88,7 @@ export async function setEpochWeights(options: {
     versionKey,
     fallback: options.fallback,
     dryRun: options.dryRun,
-    commitStore: new DatabaseCommitStore(options.service.store),
+    commitStore: new DatabaseCommitStore(options.service.adapter),
   })
-  return {epoch: minerWeights.epoch, miner_weights: minerWeights, chain}
+  return {epoch: minerWeights.epoch, miner_weights: minerWeights, chain: toJsonDocument(chain)}
 }

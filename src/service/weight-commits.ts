@@ -1,7 +1,7 @@
 import {z} from 'zod'
 import type {HexString, NewPendingCommit, PendingCommit, PendingCommitStore} from '../chain/index.js'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {ConsensusStore, RpcArgs, RpcFunction} from '../store/store.js'
+import type {RpcAdapter, RpcArgs, RpcFunction} from '../adapters/rpc-adapter.js'
 
 const Row = z.object({
   id: z.string().uuid(),
@@ -27,7 +27,7 @@ function toCommit(row: z.infer<typeof Row>): PendingCommit {
     id: row.id,
     netuid: row.netuid,
     hotkey: row.hotkey,
-    epoch: row.epoch,
+    chainEpoch: row.epoch,
     uids: row.uids,
     weights: row.weights,
     salt: row.salt,
@@ -45,10 +45,10 @@ function toCommit(row: z.infer<typeof Row>): PendingCommit {
 
 /** The chain module's PendingCommitStore, kept in the database (operator only: it holds salts). */
 export class DatabaseCommitStore implements PendingCommitStore {
-  constructor(private readonly store: ConsensusStore) {}
+  constructor(private readonly adapter: RpcAdapter) {}
 
   private async call<S extends z.ZodType>(fn: RpcFunction, schema: S, args: RpcArgs): Promise<z.infer<S>> {
-    const parsed = schema.safeParse(await this.store.rpc(fn, args))
+    const parsed = schema.safeParse(await this.adapter.rpc(fn, args))
     if (!parsed.success)
       throw new LeadpoetError(
         'UNEXPECTED_RESPONSE',
@@ -64,11 +64,11 @@ export class DatabaseCommitStore implements PendingCommitStore {
     return rows.map(toCommit)
   }
 
-  async findInEpoch(netuid: number, hotkey: string, epoch: number): Promise<PendingCommit | null> {
+  async findInEpoch(netuid: number, hotkey: string, chainEpoch: number): Promise<PendingCommit | null> {
     const row = await this.call('weight_commit_in_epoch', Row.nullable(), {
       p_netuid: netuid,
       p_hotkey: hotkey,
-      p_epoch: epoch,
+      p_epoch: chainEpoch,
     })
     return row ? toCommit(row) : null
   }
@@ -78,7 +78,7 @@ export class DatabaseCommitStore implements PendingCommitStore {
       p_commit: {
         netuid: commit.netuid,
         hotkey: commit.hotkey,
-        epoch: commit.epoch,
+        epoch: commit.chainEpoch,
         uids: commit.uids,
         weights: commit.weights,
         salt: commit.salt,

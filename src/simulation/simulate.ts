@@ -3,12 +3,12 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../db/migrations.js'
-import {pgliteSession, type SqlSession} from '../db/session.js'
+import {pgliteClient, type SqlClient} from '../db/sql-client.js'
 import type {Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
 import {z} from 'zod'
 import {ConsensusStats, EpochClosure, type Assessment, type SubmitResult} from '../service/results.js'
-import {SqlConsensusStore} from '../store/sql-store.js'
+import {SqlRpcAdapter} from '../adapters/sql-adapter.js'
 import {stableUnit} from './drain.js'
 
 /**
@@ -101,10 +101,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   // On disk in a temporary directory, not in memory: the process stays small however many
   // prospects the run queues.
   const dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-simulate-'))
-  const sql: SqlSession = pgliteSession(await PGlite.create(dir))
+  const sql: SqlClient = pgliteClient(await PGlite.create(dir))
   try {
     await migrate(sql)
-    const as = (identity: Identity) => new ConsensusService(new SqlConsensusStore(sql, identity, false))
+    const as = (identity: Identity) => new ConsensusService(new SqlRpcAdapter(sql, identity, false))
     const operator = as({hotkey: 'sim-operator', role: 'operator'})
     const miners = Array.from({length: options.miners}, (_, i) => as({hotkey: `sim-miner-${i + 1}`, role: 'miner'}))
     const validators: SimValidator[] = VALIDATOR_KINDS.flatMap((kind) =>

@@ -67,7 +67,7 @@ export interface LeadAssessment {
 }
 
 /**
- * Port to the store: given lower-cased, trimmed emails, resolves to those already in `leads`.
+ * Port to the database: given lower-cased, trimmed emails, resolves to those already in `leads`.
  * A rejection is reported as an unknown duplicate check, never as "not a duplicate".
  */
 export type KnownEmailLookup = (emails: string[]) => Promise<ReadonlySet<string>>

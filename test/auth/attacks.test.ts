@@ -3,7 +3,7 @@ import {decodeJwt, SignJWT} from 'jose'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {issuerHandlerFromEnv, signChallenge, type ChallengeSigner, type IssuedToken} from '../../src/auth/index.js'
 import {ConsensusService} from '../../src/service/consensus.js'
-import {SupabaseConsensusStore} from '../../src/store/supabase-store.js'
+import {SupabaseRpcAdapter} from '../../src/adapters/supabase-adapter.js'
 import {JWT_SECRET} from '../support/postgrest.js'
 import {createWorld, type World} from '../support/world.js'
 import {
@@ -78,8 +78,7 @@ describe('hotkey authentication through the real PostgREST', () => {
     expect(status, JSON.stringify(body)).toBe(200)
     return body as IssuedToken
   }
-  const serviceWith = (token: string) =>
-    new ConsensusService(new SupabaseConsensusStore(apiClient(postgrestUrl, token)))
+  const serviceWith = (token: string) => new ConsensusService(new SupabaseRpcAdapter(apiClient(postgrestUrl, token)))
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(
       () => 'ok',

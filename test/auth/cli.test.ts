@@ -3,7 +3,7 @@ import path from 'node:path'
 import {jwtVerify, SignJWT} from 'jose'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {
-  authRpcOverStore,
+  authRpcOverAdapter,
   createTokenIssuer,
   fileRoleResolver,
   ISSUER_FUNCTION_PATH,
@@ -14,7 +14,7 @@ import {
   tokenCachePath,
   type ChallengeSigner,
 } from '../../src/auth/index.js'
-import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {runCli} from '../support/cli.js'
 import {startGateway} from '../support/gateway.js'
 import {databaseUrl} from '../support/postgres.js'
@@ -58,7 +58,7 @@ describe('leadpoet auth', () => {
         createTokenIssuer({
           signingKey: {alg: 'HS256', secret: JWT_SECRET},
           roles: fileRoleResolver(metagraphFile),
-          nonces: rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(world.sql, operatorIdentity, false))),
+          nonces: rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(world.sql, operatorIdentity, false))),
         }),
       ),
       ISSUER_FUNCTION_PATH,
@@ -193,7 +193,7 @@ describe('leadpoet auth', () => {
         createTokenIssuer({
           signingKey: {alg: 'HS256', secret: JWT_SECRET},
           roles: fileRoleResolver(metagraphFile),
-          nonces: rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(world.sql, operatorIdentity, false))),
+          nonces: rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(world.sql, operatorIdentity, false))),
         }),
       )
       const gateway = await startGateway({

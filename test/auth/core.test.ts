@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {
   type AuthError,
   AUTH_ROLES,
-  authRpcOverStore,
+  authRpcOverAdapter,
   chainRoleResolver,
   createTokenIssuer,
   fileRoleResolver,
@@ -28,9 +28,9 @@ import {
   type TokenSigningKey,
 } from '../../src/auth/index.js'
 import {migrate, rollback} from '../../src/db/migrations.js'
-import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from '../../src/db/session.js'
+import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import {APP_ROLES} from '../../src/identity.js'
-import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {offlineChain, writeSubnet} from '../chain/helpers.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 import {operatorIdentity} from '../support/world.js'
@@ -55,7 +55,7 @@ let dave: ChallengeSigner // operator, not registered
 let files: {dir: string; remove: () => Promise<void>}
 let metagraphFile: string
 let database: TestDatabase
-let sql: SqlSession
+let sql: SqlClient
 let nonces: NonceRegistry
 
 beforeAll(async () => {
@@ -69,9 +69,9 @@ beforeAll(async () => {
     [bob.address]: {uid: 1, validator_permit: false},
   })
   database = await createTestDatabase('leadpoet_auth_core')
-  sql = postgresSession(createPostgresPool(database.url, 8))
+  sql = postgresClient(createPostgresPool(database.url, 8))
   await migrate(sql)
-  nonces = rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(sql, operatorIdentity, false)))
+  nonces = rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(sql, operatorIdentity, false)))
 })
 afterAll(async () => {
   await sql?.close()
@@ -394,10 +394,10 @@ describe('role resolution', () => {
 
 describe('the nonce registry', () => {
   it('works the same on the embedded database (PGlite)', async () => {
-    const lite = pgliteSession(new PGlite())
+    const lite = pgliteClient(new PGlite())
     try {
       await migrate(lite)
-      const registry = rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(lite, operatorIdentity, false)))
+      const registry = rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(lite, operatorIdentity, false)))
       const expires = new Date(Date.now() + 600_000)
       expect(await registry.claim(alice.address, 'lite-nonce-0123456789', expires)).toBe('claimed')
       expect(await registry.claim(alice.address, 'lite-nonce-0123456789', expires)).toBe('replayed')
@@ -409,7 +409,7 @@ describe('the nonce registry', () => {
 
   it('is the operator’s: other roles are refused', async () => {
     const asValidator = rpcNonceRegistry(
-      authRpcOverStore(new SqlConsensusStore(sql, {hotkey: alice.address, role: 'validator'}, false)),
+      authRpcOverAdapter(new SqlRpcAdapter(sql, {hotkey: alice.address, role: 'validator'}, false)),
     )
     await expect(
       asValidator.claim(alice.address, 'validator-nonce-0123456789', new Date(Date.now() + 60_000)),
@@ -448,7 +448,7 @@ describe('the pre-request check', () => {
 
   it("is PostgREST's pre-request function for this database only, and the rollback removes it", async () => {
     const own = await createTestDatabase('leadpoet_auth_rollback')
-    const session = postgresSession(createPostgresPool(own.url, 2))
+    const session = postgresClient(createPostgresPool(own.url, 2))
     const setting = () =>
       session.query<{setconfig: string[]}>(`
         select s.setconfig from pg_catalog.pg_db_role_setting s

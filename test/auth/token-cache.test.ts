@@ -2,7 +2,7 @@ import {chmod, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {
-  authRpcOverStore,
+  authRpcOverAdapter,
   cachedAccessToken,
   createTokenIssuer,
   fileRoleResolver,
@@ -17,9 +17,9 @@ import {
   type ChallengeSigner,
 } from '../../src/auth/index.js'
 import {migrate} from '../../src/db/migrations.js'
-import {createPostgresPool, postgresSession, type SqlSession} from '../../src/db/session.js'
+import {createPostgresPool, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import {LeadpoetError} from '../../src/errors.js'
-import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 import {operatorIdentity} from '../support/world.js'
 import {devSigner, serveHandler, tempDir, writeMetagraphFile, type HttpServer} from './support.js'
@@ -28,7 +28,7 @@ const SECRET = 'token-cache-test-secret-0123456789abcdef'
 
 describe('the token cache (auth login)', () => {
   let database: TestDatabase
-  let sql: SqlSession
+  let sql: SqlClient
   let files: {dir: string; remove: () => Promise<void>}
   let issuer: HttpServer
   let alice: ChallengeSigner
@@ -47,7 +47,7 @@ describe('the token cache (auth login)', () => {
     eve = await devSigner('//Eve')
     files = await tempDir('leadpoet-auth-cache-')
     database = await createTestDatabase('leadpoet_auth_cache')
-    sql = postgresSession(createPostgresPool(database.url, 4))
+    sql = postgresClient(createPostgresPool(database.url, 4))
     await migrate(sql)
     const metagraph = await writeMetagraphFile(files.dir, {
       [alice.address]: {uid: 0, validator_permit: true},
@@ -57,7 +57,7 @@ describe('the token cache (auth login)', () => {
       createTokenIssuer({
         signingKey: {alg: 'HS256', secret: SECRET},
         roles: fileRoleResolver(metagraph),
-        nonces: rpcNonceRegistry(authRpcOverStore(new SqlConsensusStore(sql, operatorIdentity, false))),
+        nonces: rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(sql, operatorIdentity, false))),
         now,
       }),
     )

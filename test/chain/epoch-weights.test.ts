@@ -1,6 +1,6 @@
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest'
 import type {ChainConnection} from '../../src/chain/connection.js'
-import {epochIndex} from '../../src/chain/epoch.js'
+import {chainEpochIndex} from '../../src/chain/chain-epoch.js'
 import {type EpochWeightsOptions, revealDueCommits, submitEpochWeights} from '../../src/chain/epoch-weights.js'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
 import type {OfflineChainProvider} from '../support/offline-chain.js'
@@ -127,7 +127,7 @@ describe('commit-reveal off: set_weights', () => {
     expect(report.validatorUid).toBe(0)
     expect(report.checks.every((check) => check.status === 'pass')).toBe(true)
     expect(report.commitReveal.enabled).toBe(false)
-    expect(report.epoch.index).toBe(epochIndex(NETUID, TEMPO, 10_000))
+    expect(report.chainEpoch.index).toBe(chainEpochIndex(NETUID, TEMPO, 10_000))
 
     // what the node received and applied
     expect(provider.included).toHaveLength(1)
@@ -272,7 +272,7 @@ describe('commit-reveal on (v2)', () => {
     expect(saved).toMatchObject({
       status: 'committed',
       commitBlock: 10_001,
-      epoch: 27,
+      chainEpoch: 27,
       salt: committed.salt,
       commitHash: commitCall.commitHash,
     })
@@ -316,7 +316,7 @@ describe('commit-reveal on (v2)', () => {
     expect(fourth.reveals).toMatchObject([{status: 'expired'}])
     expect(fourth.submission).toMatchObject({status: 'included', call: {call: 'commit_weights'}})
     const open = await store.findOpen(NETUID, validator.address)
-    expect(open.map((c) => c.epoch)).toEqual([30])
+    expect(open.map((c) => c.chainEpoch)).toEqual([30])
   })
 
   test('dry run shows the reveal that is due and the commit, sending and storing nothing', async () => {
@@ -353,7 +353,7 @@ describe('commit-reveal on (v2)', () => {
       ...base,
       salt: [1, 1, 1, 1, 1, 1, 1, 1],
       commitHash: `0x${'11'.repeat(32)}`,
-      epoch: 27,
+      chainEpoch: 27,
       submittedAtBlock: 9_990,
     })
     provider.setStorage(
@@ -367,7 +367,7 @@ describe('commit-reveal on (v2)', () => {
       ...base,
       salt: [2, 2, 2, 2, 2, 2, 2, 2],
       commitHash: `0x${'22'.repeat(32)}`,
-      epoch: 24,
+      chainEpoch: 24,
       submittedAtBlock: 9_000,
     })
     // sent just now: may still land
@@ -375,7 +375,7 @@ describe('commit-reveal on (v2)', () => {
       ...base,
       salt: [3, 3, 3, 3, 3, 3, 3, 3],
       commitHash: `0x${'33'.repeat(32)}`,
-      epoch: 26,
+      chainEpoch: 26,
       submittedAtBlock: 9_980,
     })
 

@@ -7,7 +7,7 @@ import {compactFromU8a, compactToU8a, hexToU8a, u8aConcat} from '@polkadot/util'
 import {blake2AsHex, cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto'
 import {type ChainConnection, connectChain} from '../../src/chain/connection.js'
 import type {ChainDeadlines} from '../../src/chain/deadline.js'
-import {epochIndex} from '../../src/chain/epoch.js'
+import {chainEpochIndex} from '../../src/chain/chain-epoch.js'
 import {type ExtrinsicOutcome, OfflineChainProvider, type SubmittedExtrinsic} from '../support/offline-chain.js'
 import type {NewPendingCommit} from '../../src/chain/pending-commits.js'
 
@@ -248,7 +248,7 @@ export function handmadeCommitHash(
 
 /** The first block of the epoch after the one `block` is in (for a subnet). */
 export function nextEpochStart(netuid: number, tempo: number, block: number): number {
-  return (epochIndex(netuid, tempo, block) + 1) * (tempo + 1) - (netuid + 1)
+  return (chainEpochIndex(netuid, tempo, block) + 1) * (tempo + 1) - (netuid + 1)
 }
 
 /** A commit as the weights flow would save it: the fixture both PendingCommitStore tests share. */
@@ -261,7 +261,7 @@ export function pendingCommit(overrides: Partial<NewPendingCommit> = {}): NewPen
     salt: [1, 2, 3, 4, 5, 6, 7, 8],
     versionKey: 0,
     commitHash: `0x${'aa'.repeat(32)}`,
-    epoch: 27,
+    chainEpoch: 27,
     submittedAtBlock: 10_000,
     ...overrides,
   }

@@ -63,7 +63,7 @@ describe('reading the chain', () => {
       subnetOwnerHotkey: hotkeys[2],
       subnetOwner: owner,
     })
-    expect(subnet.epoch.index).toBe(Math.floor((10_000 + 72) / 100))
+    expect(subnet.chainEpoch.index).toBe(Math.floor((10_000 + 72) / 100))
     expect(uidOf(subnet, hotkeys[3]!)).toBe(3)
     expect(uidOf(subnet, owner)).toBeNull()
   })

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
-import {epochAt} from '../../src/chain/epoch.js'
+import {chainEpochAt} from '../../src/chain/chain-epoch.js'
 import type {SubnetSnapshot} from '../../src/chain/metagraph.js'
 import {
   checkWeights,
@@ -19,7 +19,7 @@ function snapshot(overrides: Partial<SubnetSnapshot> = {}): SubnetSnapshot {
   return {
     netuid: 71,
     head: {block, hash: '0x00', seenAt: new Date(0), producedAt: null},
-    epoch: epochAt(71, 360, block),
+    chainEpoch: chainEpochAt(71, 360, block),
     tempo: 360,
     size: HOTKEYS.length,
     hotkeys: HOTKEYS,

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runLockFile} from '../../src/cli/base-command.js'
 import {describeTarget, resolveTarget} from '../../src/db/open.js'
-import {createPostgresPool, postgresSession} from '../../src/db/session.js'
+import {createPostgresPool, postgresClient} from '../../src/db/sql-client.js'
 import type {LeadpoetCommand} from '../../src/cli/base-command.js'
 import ConsensusShow from '../../src/commands/consensus/show.js'
 import ConsensusSweep from '../../src/commands/consensus/sweep.js'
@@ -288,7 +288,7 @@ describe('input formats, looking without voting, and the config file', () => {
       await runCli(['prospects', 'add', csv, '--hotkey', '5MinerCsv', '--json'], env),
     )
     expect(fromCsv).toMatchObject({format: 'csv', rows: 1, enqueued: 1, refused: []})
-    const sql = postgresSession(createPostgresPool(database.url, 1))
+    const sql = postgresClient(createPostgresPool(database.url, 1))
     try {
       const [stored] = await sql.query<{prospect: Record<string, unknown>}>(
         'select prospect from public.prospect_queue where id = $1',

@@ -88,7 +88,7 @@ describe('leadpoet epoch weights against a subtensor node', () => {
     expect(result).toMatchObject({epoch: 0, miner_weights: {accepted_leads: 3}})
     expect(result.chain.submission).toMatchObject({
       status: 'dry_run',
-      call: {call: 'set_weights', netuid: 71, uids: [1, 2], weights: [65535, 32768], versionKey: 7},
+      call: {call: 'set_weights', netuid: 71, uids: [1, 2], weights: [65535, 32768], version_key: 7},
     })
     expect(provider.calls).not.toContain('author_submitAndWatchExtrinsic')
     expect(provider.calls).not.toContain('author_submitExtrinsic')
@@ -101,7 +101,7 @@ describe('leadpoet epoch weights against a subtensor node', () => {
     const result = EpochWeights.resultSchema.parse(run.json()) as any
     expect(result.chain.submission).toMatchObject({
       status: 'included',
-      call: {call: 'set_weights', uids: [1, 2], weights: [65535, 32768], versionKey: 7},
+      call: {call: 'set_weights', uids: [1, 2], weights: [65535, 32768], version_key: 7},
     })
     expect(provider.calls).toContain('author_submitAndWatchExtrinsic')
     expect((await world.operator.clock()).anchor_block).toBeGreaterThanOrEqual(HEAD)

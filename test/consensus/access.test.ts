@@ -1,7 +1,7 @@
 import type {SupabaseClient} from '@supabase/supabase-js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ConsensusService} from '../../src/service/consensus.js'
-import {SupabaseConsensusStore} from '../../src/store/supabase-store.js'
+import {SupabaseRpcAdapter} from '../../src/adapters/supabase-adapter.js'
 import {createWorld, miner, validator, type World} from '../support/world.js'
 
 // Through the real PostgREST: what a client holding only its own JWT (or none) can reach.
@@ -21,7 +21,7 @@ describe('access through PostgREST', () => {
     await world?.close()
   })
 
-  const serviceFor = (client: SupabaseClient) => new ConsensusService(new SupabaseConsensusStore(client))
+  const serviceFor = (client: SupabaseClient) => new ConsensusService(new SupabaseRpcAdapter(client))
   const codeOf = async (promise: Promise<unknown>) =>
     promise.then(
       () => 'ok',

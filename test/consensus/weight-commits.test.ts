@@ -11,7 +11,7 @@ describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the databas
 
   beforeAll(async () => {
     world = await createWorld(backend)
-    store = new DatabaseCommitStore(world.operator.store)
+    store = new DatabaseCommitStore(world.operator.adapter)
   })
   afterAll(async () => {
     await world?.close()
@@ -32,20 +32,20 @@ describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the databas
 
   it('holds one live commit per (netuid, hotkey, epoch), even when two runs save at once', async () => {
     const attempts = await Promise.allSettled([
-      store.save(commit({epoch: 40})),
-      store.save(commit({epoch: 40, commitHash: `0x${'bb'.repeat(32)}`})),
+      store.save(commit({chainEpoch: 40})),
+      store.save(commit({chainEpoch: 40, commitHash: `0x${'bb'.repeat(32)}`})),
     ])
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1)
     expect(attempts.find((a) => a.status === 'rejected')).toMatchObject({reason: {code: 'COMMIT_ALREADY_PENDING'}})
     const live = (await store.findInEpoch(71, commit().hotkey, 40))!
     await store.markExpired(live.id, 'never included')
     expect(await store.findInEpoch(71, commit().hotkey, 40)).toBeNull()
-    await expect(store.save(commit({epoch: 40}))).resolves.toMatchObject({status: 'submitted'})
+    await expect(store.save(commit({chainEpoch: 40}))).resolves.toMatchObject({status: 'submitted'})
   })
 
   it("is the operator's alone: a validator cannot read the salts", async () => {
-    const validatorStore = new DatabaseCommitStore((await world.as({hotkey: 'v', role: 'validator'})).store)
+    const validatorStore = new DatabaseCommitStore((await world.as({hotkey: 'v', role: 'validator'})).adapter)
     await expect(validatorStore.findOpen(71, commit().hotkey)).rejects.toMatchObject({code: 'FORBIDDEN'})
-    await expect(validatorStore.save(commit({epoch: 99}))).rejects.toMatchObject({code: 'FORBIDDEN'})
+    await expect(validatorStore.save(commit({chainEpoch: 99}))).rejects.toMatchObject({code: 'FORBIDDEN'})
   })
 })

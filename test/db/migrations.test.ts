@@ -5,9 +5,9 @@ import {promisify} from 'node:util'
 import {PGlite} from '@electric-sql/pglite'
 import {afterEach, describe, expect, it} from 'vitest'
 import {migrate, migrationStatus, rollback, loadMigrations, SUPABASE_DIR} from '../../src/db/migrations.js'
-import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from '../../src/db/session.js'
+import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import {ConsensusService} from '../../src/service/consensus.js'
-import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 import {miner, operatorIdentity, validator} from '../support/world.js'
 
@@ -17,9 +17,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-async function postgres(): Promise<{db: TestDatabase; sql: SqlSession}> {
+async function postgres(): Promise<{db: TestDatabase; sql: SqlClient}> {
   const db = await createTestDatabase('leadpoet_migrate')
-  const sql = postgresSession(createPostgresPool(db.url, 4))
+  const sql = postgresClient(createPostgresPool(db.url, 4))
   cleanups.push(async () => {
     await sql.close()
     await db.drop()
@@ -43,15 +43,15 @@ const PRE_CONSENSUS = `
     ('legacy@old.com', 'Old Co', 'old-validator', 'old-miner', 0.8, '{"k": 1}'),
     ('first@old.com', 'Old Co', 'old-validator', 'old-miner', 0.7, '{"k": 2}');`
 
-async function services(sql: SqlSession) {
+async function services(sql: SqlClient) {
   return {
-    operator: new ConsensusService(new SqlConsensusStore(sql, operatorIdentity, false)),
-    miner: new ConsensusService(new SqlConsensusStore(sql, miner(1), false)),
-    validators: [1, 2, 3].map((n) => new ConsensusService(new SqlConsensusStore(sql, validator(n), false))),
+    operator: new ConsensusService(new SqlRpcAdapter(sql, operatorIdentity, false)),
+    miner: new ConsensusService(new SqlRpcAdapter(sql, miner(1), false)),
+    validators: [1, 2, 3].map((n) => new ConsensusService(new SqlRpcAdapter(sql, validator(n), false))),
   }
 }
 
-async function voteAll(sql: SqlSession, isValid = true) {
+async function voteAll(sql: SqlClient, isValid = true) {
   const {validators} = await services(sql)
   for (const v of validators) {
     const {prospects} = await v.pull(50)
@@ -60,7 +60,7 @@ async function voteAll(sql: SqlSession, isValid = true) {
   }
 }
 
-const leadsSnapshot = (sql: SqlSession) =>
+const leadsSnapshot = (sql: SqlClient) =>
   sql.query(
     'select id, email, company, validated_at, validator_hotkey, miner_hotkey, score, metadata from public.leads order by email',
   )
@@ -163,7 +163,7 @@ describe('migrations', () => {
   })
 
   it('given the embedded PGlite database, then migrate and rollback work there too', async () => {
-    const sql = pgliteSession(new PGlite())
+    const sql = pgliteClient(new PGlite())
     cleanups.push(() => sql.close())
     await migrate(sql)
     await (await services(sql)).miner.enqueue([{email: 'a@b.com'}])

@@ -1,8 +1,8 @@
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../../src/db/migrations.js'
-import {pgliteSession, type SqlSession} from '../../src/db/session.js'
+import {pgliteClient, type SqlClient} from '../../src/db/sql-client.js'
 import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
-import {SqlConsensusStore} from '../../src/store/sql-store.js'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {operatorIdentity} from './world.js'
 
 /**
@@ -11,17 +11,17 @@ import {operatorIdentity} from './world.js'
  */
 export interface CommitStoreFixture {
   store: DatabaseCommitStore
-  sql: SqlSession
+  sql: SqlClient
   /** Forgets every commit, between tests. */
   reset(): Promise<void>
   close(): Promise<void>
 }
 
 export async function openCommitStore(): Promise<CommitStoreFixture> {
-  const sql = pgliteSession(new PGlite())
+  const sql = pgliteClient(new PGlite())
   await migrate(sql)
   return {
-    store: new DatabaseCommitStore(new SqlConsensusStore(sql, operatorIdentity, false)),
+    store: new DatabaseCommitStore(new SqlRpcAdapter(sql, operatorIdentity, false)),
     sql,
     reset: () => sql.exec('truncate leadpoet.weight_commits'),
     close: () => sql.close(),

@@ -1,11 +1,11 @@
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../../src/db/migrations.js'
-import {createPostgresPool, pgliteSession, postgresSession, type SqlSession} from '../../src/db/session.js'
+import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import type {Identity} from '../../src/identity.js'
 import {ConsensusService} from '../../src/service/consensus.js'
-import {SqlConsensusStore} from '../../src/store/sql-store.js'
-import {SupabaseConsensusStore} from '../../src/store/supabase-store.js'
-import type {ConsensusStore} from '../../src/store/store.js'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
+import {SupabaseRpcAdapter} from '../../src/adapters/supabase-adapter.js'
+import type {RpcAdapter} from '../../src/adapters/rpc-adapter.js'
 import {createTestDatabase} from './postgres.js'
 import {startPostgrest, type PostgrestServer} from './postgrest.js'
 
@@ -20,7 +20,7 @@ export interface World {
   backend: Backend
   /** the test database's URL (Postgres backends) */
   databaseUrl?: string
-  sql: SqlSession
+  sql: SqlClient
   postgrest?: PostgrestServer
   as(identity: Identity): Promise<ConsensusService>
   operator: ConsensusService
@@ -40,18 +40,18 @@ export const miner = (n: number | string): Identity => ({hotkey: `miner-${n}`, r
 export async function createWorld(backend: Backend, options: {poolSize?: number} = {}): Promise<World> {
   const database = backend === 'pglite' ? undefined : await createTestDatabase()
   const sql = database
-    ? postgresSession(createPostgresPool(database.url, options.poolSize ?? 20))
-    : pgliteSession(new PGlite())
+    ? postgresClient(createPostgresPool(database.url, options.poolSize ?? 20))
+    : pgliteClient(new PGlite())
   await migrate(sql)
   const postgrest = backend === 'postgrest' && database ? await startPostgrest(database.name) : undefined
 
-  const stores: ConsensusStore[] = []
+  const adapters: RpcAdapter[] = []
   const as = async (identity: Identity): Promise<ConsensusService> => {
-    const store: ConsensusStore = postgrest
-      ? new SupabaseConsensusStore(await postgrest.clientFor(identity))
-      : new SqlConsensusStore(sql, identity, false)
-    stores.push(store)
-    return new ConsensusService(store)
+    const adapter: RpcAdapter = postgrest
+      ? new SupabaseRpcAdapter(await postgrest.clientFor(identity))
+      : new SqlRpcAdapter(sql, identity, false)
+    adapters.push(adapter)
+    return new ConsensusService(adapter)
   }
   const operator = await as(operatorIdentity)
   const setBlock = async (block: number) => {
@@ -78,7 +78,7 @@ export async function createWorld(backend: Backend, options: {poolSize?: number}
       await setBlock(epoch * blocks_per_epoch)
     },
     async close() {
-      for (const store of stores) await store.close()
+      for (const adapter of adapters) await adapter.close()
       await postgrest?.stop()
       await sql.close()
       await database?.drop()

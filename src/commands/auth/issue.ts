@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {
   AUTH_ROLES,
-  authRpcOverStore,
+  authRpcOverAdapter,
   chainRoleResolver,
   createTokenIssuer,
   DEFAULT_TOKEN_TTL_SECONDS,
@@ -106,7 +106,7 @@ export default class AuthIssue extends LeadpoetCommand {
     const {network, netuid} = chainChoice(flags, this.appConfig)
     // The nonce registry is the database's: opened only when a challenge needs it.
     const nonces = rpcNonceRegistry(async (fn, args) =>
-      authRpcOverStore((await this.openSession('operator', flags)).service.store)(fn, args),
+      authRpcOverAdapter((await this.openSession('operator', flags)).service.adapter)(fn, args),
     )
     const issuer = createTokenIssuer({
       signingKey,

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {z} from 'zod'
 import {
-  authRpcOverStore,
+  authRpcOverAdapter,
   liftRevocation,
   LiftedRevocation,
   parseRevocationTarget,
@@ -35,7 +35,7 @@ export default class AuthRevoke extends LeadpoetCommand {
     const {args, flags} = await this.parse(AuthRevoke)
     const target = parseRevocationTarget(args.target)
     const session = await this.openSession('operator', flags)
-    const rpc = authRpcOverStore(session.service.store)
+    const rpc = authRpcOverAdapter(session.service.adapter)
     if (flags.lift) {
       const lifted = await liftRevocation(rpc, target)
       this.log(

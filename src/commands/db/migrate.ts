@@ -1,6 +1,6 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {MigrationState, migrate, migrationStatus} from '../../db/migrations.js'
-import {describeTarget, openSqlSession} from '../../db/open.js'
+import {describeTarget, openSqlClient} from '../../db/open.js'
 import {z} from 'zod'
 
 export const DbMigrateResult = z.object({
@@ -24,7 +24,7 @@ export default class DbMigrate extends LeadpoetCommand {
   async run(): Promise<DbMigrateResult> {
     const {flags} = await this.parse(DbMigrate)
     const target = this.databaseTarget(flags)
-    const sql = await openSqlSession(target)
+    const sql = await openSqlClient(target)
     try {
       const applied = await migrate(sql)
       const migrations = await migrationStatus(sql)

@@ -2,7 +2,7 @@ import {createInterface} from 'node:readline/promises'
 import {Flags} from '@oclif/core'
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {rollback} from '../../db/migrations.js'
-import {describeTarget, openSqlSession} from '../../db/open.js'
+import {describeTarget, openSqlClient} from '../../db/open.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
 import {z} from 'zod'
 
@@ -21,7 +21,7 @@ export default class DbRollback extends LeadpoetCommand {
     const {flags} = await this.parse(DbRollback)
     const target = this.databaseTarget(flags)
     if (!flags.yes) await this.confirm(`Roll back every consensus migration on ${describeTarget(target)}?`)
-    const sql = await openSqlSession(target)
+    const sql = await openSqlClient(target)
     try {
       const undone = await rollback(sql)
       this.log(undone.length ? `Rolled back ${undone.join(', ')} on ${describeTarget(target)}` : 'Nothing to roll back')

@@ -1,7 +1,7 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../cli/table.js'
 import {MigrationState, migrationStatus} from '../../db/migrations.js'
-import {describeTarget, openSqlSession} from '../../db/open.js'
+import {describeTarget, openSqlClient} from '../../db/open.js'
 import {z} from 'zod'
 
 export const DbStatusResult = z.object({database: z.string(), migrations: z.array(MigrationState)})
@@ -14,7 +14,7 @@ export default class DbStatus extends LeadpoetCommand {
   async run(): Promise<DbStatusResult> {
     const {flags} = await this.parse(DbStatus)
     const target = this.databaseTarget(flags)
-    const sql = await openSqlSession(target)
+    const sql = await openSqlClient(target)
     try {
       const migrations = await migrationStatus(sql)
       const rows = migrations.map((m) => [m.version, m.name, m.applied ? 'yes' : 'no'])

@@ -5,7 +5,7 @@ import {chainFlags, epochFlag} from '../../cli/flags.js'
 import {loadWalletHotkey} from '../../cli/session.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {EpochWeightsDocument, setEpochWeights, type EpochWeightsResult} from '../../service/epoch-weights.js'
+import {EpochWeightsDocument, setEpochWeights} from '../../service/epoch-weights.js'
 
 export default class EpochWeights extends LeadpoetCommand {
   static override resultSchema = EpochWeightsDocument
@@ -34,7 +34,7 @@ export default class EpochWeights extends LeadpoetCommand {
     }),
   }
 
-  async run(): Promise<EpochWeightsResult> {
+  async run(): Promise<EpochWeightsDocument> {
     const {flags} = await this.parse(EpochWeights)
     const {network, netuid} = chainChoice(flags, this.appConfig)
     const fallback = parseFallback(flags.fallback ?? this.appConfig.weights?.fallback)
@@ -80,14 +80,14 @@ export default class EpochWeights extends LeadpoetCommand {
     for (const dropped of chain.weights.dropped) this.warnLine(`dropped ${JSON.stringify(dropped)}`)
     if (chain.weights.fallback) this.log(`Fallback applied: ${JSON.stringify(chain.weights.fallback)}`)
     for (const reveal of chain.reveals)
-      this.log(`Earlier commit ${reveal.commitId}: ${reveal.status} (${reveal.detail})`)
+      this.log(`Earlier commit ${reveal.commit_id}: ${reveal.status} (${reveal.detail})`)
     const submission = chain.submission
+    const versionKey = submission.call && 'version_key' in submission.call ? submission.call.version_key : undefined
     const call = submission.call
-      ? `${submission.call.call}${'versionKey' in submission.call ? ` (version key ${submission.call.versionKey})` : ''}`
+      ? `${submission.call.call}${versionKey === undefined ? '' : ` (version key ${versionKey})`}`
       : 'nothing'
-    this.log(
-      `${flags['dry-run'] ? 'Would send' : 'Sent'}: ${call}; ${submission.status}${'reason' in submission ? `: ${submission.reason}` : ''}`,
-    )
+    const reason = 'reason' in submission ? `: ${submission.reason}` : ''
+    this.log(`${flags['dry-run'] ? 'Would send' : 'Sent'}: ${call}; ${submission.status}${reason}`)
     for (const note of chain.notes) this.progress(note)
     if (submission.status === 'skipped') process.exitCode = EXIT.nothingToDo
     return result

@@ -1,9 +1,9 @@
 import type {SupabaseClient} from '@supabase/supabase-js'
 import {toLeadpoetError} from './errors.js'
-import type {ConsensusStore, RpcArgs, RpcFunction} from './store.js'
+import type {RpcAdapter, RpcArgs, RpcFunction} from './rpc-adapter.js'
 
 /** Hosted Supabase (or any PostgREST): the identity is the JWT the client sends. */
-export class SupabaseConsensusStore implements ConsensusStore {
+export class SupabaseRpcAdapter implements RpcAdapter {
   constructor(private readonly client: SupabaseClient) {}
 
   async rpc(fn: RpcFunction, args: RpcArgs = {}): Promise<unknown> {

@@ -3,25 +3,25 @@
  * so subnets do not all run their epoch in the same block: epoch(block) = (block + netuid + 1) / (tempo + 1).
  */
 
-export function epochIndex(netuid: number, tempo: number, block: number): number {
+export function chainEpochIndex(netuid: number, tempo: number, block: number): number {
   return Math.floor((block + netuid + 1) / (tempo + 1))
 }
 
 /** First block of `epoch` (may be negative for epoch 0, as on the chain before saturation). */
-export function epochFirstBlock(netuid: number, tempo: number, epoch: number): number {
+export function chainEpochFirstBlock(netuid: number, tempo: number, epoch: number): number {
   return epoch * (tempo + 1) - (netuid + 1)
 }
 
-export interface EpochPosition {
+export interface ChainEpochPosition {
   index: number
   firstBlock: number
   lastBlock: number
   blocksUntilNext: number
 }
 
-export function epochAt(netuid: number, tempo: number, block: number): EpochPosition {
-  const index = epochIndex(netuid, tempo, block)
-  const firstBlock = epochFirstBlock(netuid, tempo, index)
+export function chainEpochAt(netuid: number, tempo: number, block: number): ChainEpochPosition {
+  const index = chainEpochIndex(netuid, tempo, block)
+  const firstBlock = chainEpochFirstBlock(netuid, tempo, index)
   const lastBlock = firstBlock + tempo
   return {index, firstBlock, lastBlock, blocksUntilNext: lastBlock - block + 1}
 }
@@ -40,8 +40,8 @@ export function revealWindow(
   revealPeriodEpochs: number,
   commitBlock: number,
 ): RevealWindow {
-  const commitEpoch = epochIndex(netuid, tempo, commitBlock)
+  const commitEpoch = chainEpochIndex(netuid, tempo, commitBlock)
   const revealEpoch = commitEpoch + revealPeriodEpochs
-  const firstBlock = epochFirstBlock(netuid, tempo, revealEpoch)
+  const firstBlock = chainEpochFirstBlock(netuid, tempo, revealEpoch)
   return {commitEpoch, revealEpoch, firstBlock, lastBlock: firstBlock + tempo}
 }

@@ -1,7 +1,7 @@
-import type {SqlSession} from '../db/session.js'
+import type {SqlClient} from '../db/sql-client.js'
 import {requestClaims, type Identity} from '../identity.js'
 import {toLeadpoetError} from './errors.js'
-import type {ConsensusStore, RpcArgs, RpcFunction} from './store.js'
+import type {RpcAdapter, RpcArgs, RpcFunction} from './rpc-adapter.js'
 
 const RETRIES = 3
 // A cron run must end: a call that waits on a lock or runs longer than this fails with a clear error
@@ -13,11 +13,11 @@ const STATEMENT_TIMEOUT = '120s'
  * Direct Postgres and PGlite: each call is one transaction that first takes on the identity the way
  * PostgREST does (role authenticated, request.jwt.claims), so the functions see one kind of caller.
  */
-export class SqlConsensusStore implements ConsensusStore {
+export class SqlRpcAdapter implements RpcAdapter {
   constructor(
-    private readonly session: SqlSession,
+    private readonly sql: SqlClient,
     private readonly identity: Identity,
-    private readonly ownsSession = true,
+    private readonly ownsClient = true,
   ) {}
 
   async rpc(fn: RpcFunction, args: RpcArgs = {}): Promise<unknown> {
@@ -30,7 +30,7 @@ export class SqlConsensusStore implements ConsensusStore {
     // the server chose to abort (deadlock, serialization failure) is simply run again.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.session.transaction(async (tx) => {
+        return await this.sql.transaction(async (tx) => {
           await tx.query(
             `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true),
                     set_config('lock_timeout', '${LOCK_TIMEOUT}', true), set_config('statement_timeout', '${STATEMENT_TIMEOUT}', true)`,
@@ -48,7 +48,7 @@ export class SqlConsensusStore implements ConsensusStore {
   }
 
   async close(): Promise<void> {
-    if (this.ownsSession) await this.session.close()
+    if (this.ownsClient) await this.sql.close()
   }
 }
 

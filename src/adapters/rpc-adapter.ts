@@ -1,6 +1,6 @@
 /**
  * The port every adapter implements: call one database function (one transaction) as the
- * store's identity and return its JSON result. Adapters move bytes; the rules are in the SQL.
+ * adapter's identity and return its JSON result. Adapters move bytes; the rules are in the SQL.
  */
 export const RPC_FUNCTIONS = [
   'consensus_clock',
@@ -33,7 +33,7 @@ export type RpcFunction = (typeof RPC_FUNCTIONS)[number]
 /** Named arguments, as PostgREST takes them (`p_limit`, `p_assessments`, ...). */
 export type RpcArgs = Record<string, unknown>
 
-export interface ConsensusStore {
+export interface RpcAdapter {
   rpc(fn: RpcFunction, args?: RpcArgs): Promise<unknown>
   close(): Promise<void>
 }

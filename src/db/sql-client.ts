@@ -5,14 +5,14 @@ import pg from 'pg'
  * The little a migrator or a SQL adapter needs from a database connection, for pg and PGlite alike.
  * `exec` runs a script of several statements; `query` one parameterised statement.
  */
-export interface SqlSession {
+export interface SqlClient {
   exec(sql: string): Promise<void>
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>
-  transaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T>
+  transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
 
-function pgClientSession(client: pg.ClientBase): Omit<SqlSession, 'transaction' | 'close'> {
+function pgConnectionClient(client: pg.ClientBase): Omit<SqlClient, 'transaction' | 'close'> {
   return {
     async exec(sql) {
       await client.query(sql)
@@ -24,8 +24,8 @@ function pgClientSession(client: pg.ClientBase): Omit<SqlSession, 'transaction' 
   }
 }
 
-export function postgresSession(pool: pg.Pool): SqlSession {
-  const session: SqlSession = {
+export function postgresClient(pool: pg.Pool): SqlClient {
+  const client: SqlClient = {
     async exec(sql) {
       await pool.query(sql)
     },
@@ -37,8 +37,8 @@ export function postgresSession(pool: pg.Pool): SqlSession {
       let broken: Error | undefined
       try {
         await client.query('begin')
-        const tx: SqlSession = {
-          ...pgClientSession(client),
+        const tx: SqlClient = {
+          ...pgConnectionClient(client),
           transaction: (inner) => inner(tx),
           close: async () => {},
         }
@@ -57,24 +57,24 @@ export function postgresSession(pool: pg.Pool): SqlSession {
     },
     close: () => pool.end(),
   }
-  return session
+  return client
 }
 
-function pgliteTxSession(tx: Transaction): SqlSession {
-  const session: SqlSession = {
+function pgliteTransactionClient(tx: Transaction): SqlClient {
+  const client: SqlClient = {
     async exec(sql) {
       await tx.exec(sql)
     },
     async query<Row>(sql: string, params?: unknown[]) {
       return (await tx.query<Row>(sql, params)).rows
     },
-    transaction: (work) => work(session),
+    transaction: (work) => work(client),
     close: async () => {},
   }
-  return session
+  return client
 }
 
-export function pgliteSession(db: PGlite): SqlSession {
+export function pgliteClient(db: PGlite): SqlClient {
   return {
     async exec(sql) {
       await db.exec(sql)
@@ -82,7 +82,7 @@ export function pgliteSession(db: PGlite): SqlSession {
     async query<Row>(sql: string, params?: unknown[]) {
       return (await db.query<Row>(sql, params)).rows
     },
-    transaction: (work) => db.transaction((tx) => work(pgliteTxSession(tx))),
+    transaction: (work) => db.transaction((tx) => work(pgliteTransactionClient(tx))),
     close: () => db.close(),
   }
 }
