@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import path from 'node:path'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
+import createDebug from 'debug'
 import type {z} from 'zod'
 import {resolveTarget, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
@@ -116,13 +117,7 @@ export abstract class LeadpoetCommand extends Command {
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
-    // oclif's own usage errors (unknown flag, missing argument) carry exit code 2; anything else not
-    // ours is a defect, still reported as one line with a code.
-    const usage = error.oclif?.exit === EXIT.usage
-    const failure =
-      error instanceof LeadpoetError
-        ? error
-        : new LeadpoetError(usage ? 'USAGE' : 'INTERNAL_ERROR', error.message, usage ? EXIT.usage : EXIT.error)
+    const failure = describeFailure(error)
     process.exitCode = failure.exitCode
     if (this.jsonEnabled()) {
       this.logJson({error: {code: failure.code, message: failure.message, details: failure.details}})
@@ -131,4 +126,30 @@ export abstract class LeadpoetCommand extends Command {
     }
     return undefined
   }
+}
+
+const debugStack = createDebug('leadpoet:error')
+
+/**
+ * What a failed command reports: a LeadpoetError as it is (a stable code and one line the user can
+ * act on); oclif's usage errors as USAGE; anything else is a defect, INTERNAL_ERROR, one line, with
+ * its stack on stderr only under DEBUG=leadpoet*.
+ */
+export function describeFailure(error: Error & {oclif?: {exit?: number}}): LeadpoetError {
+  if (error instanceof LeadpoetError) {
+    return error.message.includes('\n')
+      ? new LeadpoetError(error.code, oneLine(error.message), error.exitCode, error.details)
+      : error
+  }
+  if (error.oclif?.exit === EXIT.usage) return new LeadpoetError('USAGE', oneLine(error.message), EXIT.usage)
+  debugStack('%s', error.stack ?? String(error))
+  return new LeadpoetError(
+    'INTERNAL_ERROR',
+    `${oneLine(error.message)} (a defect in leadpoet: run with DEBUG=leadpoet* for the stack)`,
+    EXIT.error,
+  )
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim()
 }

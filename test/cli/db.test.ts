@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadMigrations} from '../../src/db/migrations.js'
-import {runCli} from '../support/cli.js'
+import {runCli, withOtherProcess} from '../support/cli.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 
 describe('leadpoet db', () => {
@@ -57,12 +57,14 @@ describe('leadpoet db', () => {
 
   it('refuses a second process on the embedded database, naming the holder, and takes over a stale lock', async () => {
     const lock = path.join(home, 'leadpoet', 'db.lock')
-    await writeFile(lock, JSON.stringify({pid: process.pid, command: 'pull', since: '2026-11-25T00:00:00Z'}))
-    const busy = await runCli(['db', 'status', '--json'], env)
-    expect(busy.code).toBe(1)
-    expect(busy.json().error).toMatchObject({
-      code: 'DATABASE_LOCKED',
-      message: expect.stringContaining(`process ${process.pid} (leadpoet pull`),
+    await withOtherProcess(async (pid) => {
+      await writeFile(lock, JSON.stringify({pid, command: 'pull', since: '2026-11-25T00:00:00Z'}))
+      const busy = await runCli(['db', 'status', '--json'], env)
+      expect(busy.code).toBe(1)
+      expect(busy.json().error).toMatchObject({
+        code: 'DATABASE_LOCKED',
+        message: expect.stringContaining(`process ${pid} (leadpoet pull`),
+      })
     })
 
     await writeFile(lock, JSON.stringify({pid: 2 ** 22 + 12345, command: 'pull', since: '2026-11-25T00:00:00Z'}))

@@ -1,33 +1,29 @@
-import {readdir} from 'node:fs/promises'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {z} from 'zod'
-import type {LeadpoetCommand} from '../../src/cli/base-command.js'
-import {runCli} from '../support/cli.js'
+import {ERROR_DOCUMENT} from '../../src/cli/base-command.js'
+import {COMMAND_IDS, loadCommand, runCli} from '../support/cli.js'
 
-const COMMANDS_DIR = fileURLToPath(new URL('../../src/commands', import.meta.url))
-
-async function commandFiles(dir = COMMANDS_DIR): Promise<string[]> {
-  const entries = await readdir(dir, {withFileTypes: true})
-  const nested = await Promise.all(
-    entries.map((e) =>
-      e.isDirectory() ? commandFiles(path.join(dir, e.name)) : Promise.resolve([path.join(dir, e.name)]),
-    ),
-  )
-  return nested.flat().filter((file) => file.endsWith('.ts'))
-}
-
+// The --json contract of every command, committed under test/schemas. A change to a command's
+// document fails here until its snapshot is updated on purpose (`npx vitest run -u test/cli/schemas.test.ts`),
+// so scripts that read the output are never broken by accident.
 describe('the --json contract', () => {
-  it('every command declares the shape of its --json document, and it converts to JSON Schema', async () => {
-    const files = await commandFiles()
-    expect(files.length).toBeGreaterThanOrEqual(20)
-    for (const file of files) {
-      const command = (await import(file)).default as typeof LeadpoetCommand
-      const id = path.relative(COMMANDS_DIR, file).replace(/\.ts$/, '')
-      expect(command.resultSchema, `${id} has no resultSchema`).toBeDefined()
-      expect(() => z.toJSONSchema(command.resultSchema!, {io: 'output', unrepresentable: 'any'}), id).not.toThrow()
+  it('every command declares the shape of its --json document', async () => {
+    expect(COMMAND_IDS.length).toBeGreaterThanOrEqual(20)
+    for (const id of COMMAND_IDS) {
+      expect((await loadCommand(id)).resultSchema, `${id} has no resultSchema`).toBeDefined()
     }
+  })
+
+  it.each(COMMAND_IDS)('the JSON Schema of %s matches its committed snapshot', async (id) => {
+    const command = await loadCommand(id)
+    const schema = z.toJSONSchema(command.resultSchema!, {io: 'output', unrepresentable: 'any'})
+    await expect(`${JSON.stringify(schema, null, 2)}\n`).toMatchFileSnapshot(
+      `../schemas/${id.replaceAll(':', '.')}.json`,
+    )
+  })
+
+  it('the error document is one shape for every command', async () => {
+    await expect(`${JSON.stringify(ERROR_DOCUMENT, null, 2)}\n`).toMatchFileSnapshot('../schemas/error.json')
   })
 
   it("leadpoet schema prints a command's success and error schemas", async () => {
