@@ -6,7 +6,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  {ignores: ['dist/', 'node_modules/', 'coverage/', 'supabase/functions/', 'test/fixtures/']},
+  {ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', 'supabase/functions/', 'test/fixtures/']},
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

@@ -5,6 +5,7 @@ import {Readable} from 'node:stream'
 import {format} from 'node:util'
 import {fileURLToPath} from 'node:url'
 import {Config} from '@oclif/core'
+import {vi} from 'vitest'
 import type {LeadpoetCommand} from '../../src/cli/base-command.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -64,7 +65,6 @@ export async function runCli(
 
   const savedEnv = {...process.env}
   const savedExitCode = process.exitCode
-  const saved = {out: process.stdout.write, err: process.stderr.write, log: console.log, error: console.error}
   const stdinDescriptor = Object.getOwnPropertyDescriptor(process, 'stdin')
   let stdout = ''
   let stderr = ''
@@ -86,16 +86,16 @@ export async function runCli(
     // The configuration reads XDG_* and the oclif manifest (built by `npm run build`) now, as a new process would.
     const config = await Config.load({root: ROOT})
     // oclif writes through console.log / console.error (which vitest intercepts), the rest through the streams.
-    process.stdout.write = capture((text) => (stdout += text)) as typeof process.stdout.write
-    process.stderr.write = capture((text) => (stderr += text)) as typeof process.stderr.write
-    console.log = (...items: unknown[]) => void (stdout += `${format(...items)}\n`)
-    console.error = (...items: unknown[]) => void (stderr += `${format(...items)}\n`)
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture((text) => (stdout += text))),
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture((text) => (stderr += text))),
+      vi.spyOn(console, 'log').mockImplementation((...items: unknown[]) => void (stdout += `${format(...items)}\n`)),
+      vi.spyOn(console, 'error').mockImplementation((...items: unknown[]) => void (stderr += `${format(...items)}\n`)),
+    ]
     try {
       await command.run(argv, config)
     } finally {
-      Object.assign(process.stdout, {write: saved.out})
-      Object.assign(process.stderr, {write: saved.err})
-      Object.assign(console, {log: saved.log, error: saved.error})
+      for (const spy of spies) spy.mockRestore()
     }
     const code = typeof process.exitCode === 'number' ? process.exitCode : 0
     return {code, stdout, stderr, json: () => JSON.parse(stdout)}
