@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {RpcAdapter} from '../adapters/rpc-adapter.js'
+import {parseRpcResult} from '../service/rpc-call.js'
 import {isHotkeyAddress, type AuthRpc} from './core.js'
 
 /**
@@ -44,32 +45,19 @@ export type Revocation = z.infer<typeof Revocation>
 export const LiftedRevocation = z.object({kind: z.enum(['jti', 'hotkey']), subject: z.string(), lifted: z.boolean()})
 export type LiftedRevocation = z.infer<typeof LiftedRevocation>
 
-function parsed<S extends z.ZodType>(schema: S, fn: string, raw: unknown): z.infer<S> {
-  const result = schema.safeParse(raw)
-  if (!result.success) {
-    throw new LeadpoetError(
-      'UNEXPECTED_RESPONSE',
-      `${fn} returned a result this version does not understand (is the database migrated?)`,
-      EXIT.error,
-      result.error.issues,
-    )
-  }
-  return result.data
-}
-
 /** Revokes a token (jti) or every token of a hotkey, effective on the next request, until lifted. */
 export async function revokeAccess(rpc: AuthRpc, target: RevocationTarget, reason?: string): Promise<Revocation> {
-  return parsed(
-    Revocation,
+  return parseRpcResult(
     'auth_revoke',
+    Revocation,
     await rpc('auth_revoke', {p_kind: target.kind, p_subject: target.subject, p_reason: reason ?? null}),
   )
 }
 
 export async function liftRevocation(rpc: AuthRpc, target: RevocationTarget): Promise<LiftedRevocation> {
-  return parsed(
-    LiftedRevocation,
+  return parseRpcResult(
     'auth_lift_revocation',
+    LiftedRevocation,
     await rpc('auth_lift_revocation', {p_kind: target.kind, p_subject: target.subject}),
   )
 }

@@ -1,7 +1,7 @@
 import {z} from 'zod'
-import {EXIT, LeadpoetError} from '../errors.js'
 import type {RpcAdapter, RpcArgs, RpcFunction} from '../adapters/rpc-adapter.js'
 import * as R from './results.js'
+import {callRpc} from './rpc-call.js'
 
 /**
  * The one service layer: every command and the benchmark call these operations. Each is one database
@@ -10,18 +10,8 @@ import * as R from './results.js'
 export class ConsensusService {
   constructor(readonly adapter: RpcAdapter) {}
 
-  private async call<S extends z.ZodType>(fn: RpcFunction, schema: S, args?: RpcArgs): Promise<z.infer<S>> {
-    const raw = await this.adapter.rpc(fn, args)
-    const parsed = schema.safeParse(raw)
-    if (!parsed.success) {
-      throw new LeadpoetError(
-        'UNEXPECTED_RESPONSE',
-        `${fn} returned a result this version does not understand (is the database migrated to the same version?)`,
-        EXIT.error,
-        parsed.error.issues,
-      )
-    }
-    return parsed.data
+  private call<S extends z.ZodType>(fn: RpcFunction, schema: S, args?: RpcArgs): Promise<z.infer<S>> {
+    return callRpc(this.adapter, fn, schema, args)
   }
 
   clock(): Promise<R.ChainClock> {

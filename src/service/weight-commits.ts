@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import type {HexString, NewPendingCommit, PendingCommit, PendingCommitStore} from '../chain/index.js'
-import {EXIT, LeadpoetError} from '../errors.js'
+import {callRpc} from './rpc-call.js'
 import type {RpcAdapter, RpcArgs, RpcFunction} from '../adapters/rpc-adapter.js'
 
 const Row = z.object({
@@ -47,16 +47,8 @@ function toCommit(row: z.infer<typeof Row>): PendingCommit {
 export class DatabaseCommitStore implements PendingCommitStore {
   constructor(private readonly adapter: RpcAdapter) {}
 
-  private async call<S extends z.ZodType>(fn: RpcFunction, schema: S, args: RpcArgs): Promise<z.infer<S>> {
-    const parsed = schema.safeParse(await this.adapter.rpc(fn, args))
-    if (!parsed.success)
-      throw new LeadpoetError(
-        'UNEXPECTED_RESPONSE',
-        `${fn} returned an unexpected result`,
-        EXIT.error,
-        parsed.error.issues,
-      )
-    return parsed.data
+  private call<S extends z.ZodType>(fn: RpcFunction, schema: S, args: RpcArgs): Promise<z.infer<S>> {
+    return callRpc(this.adapter, fn, schema, args)
   }
 
   async findOpen(netuid: number, hotkey: string): Promise<PendingCommit[]> {

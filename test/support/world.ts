@@ -1,4 +1,5 @@
 import {PGlite} from '@electric-sql/pglite'
+import {blake2AsU8a, encodeAddress} from '@polkadot/util-crypto'
 import {migrate} from '../../src/db/migrations.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import type {Identity} from '../../src/identity.js'
@@ -31,6 +32,11 @@ export interface World {
   /** Moves the chain clock forward by whole epochs, to the first block of the target epoch. */
   enterEpoch(epoch: number): Promise<void>
   close(): Promise<void>
+}
+
+/** A real SS58 address (prefix 42) of its own for each label: deterministic, and nobody's key. */
+export function hotkeyOf(label: string): string {
+  return encodeAddress(blake2AsU8a(`leadpoet-test:${label}`, 256), 42)
 }
 
 export const operatorIdentity: Identity = {hotkey: 'operator-hotkey', role: 'operator'}
