@@ -13,7 +13,10 @@ const FUNCTION_ERRORS: Record<string, KnownError> = {
   LP401: {code: 'NOT_AUTHENTICATED', exit: EXIT.unauthorised},
   LP403: {code: 'FORBIDDEN', exit: EXIT.unauthorised},
   LP404: {code: 'UNKNOWN_PROSPECT', exit: EXIT.usage},
+  LP406: {code: 'NOT_ELIGIBLE', exit: EXIT.unauthorised},
   LP409: {code: 'EPOCH_NOT_OVER', exit: EXIT.error},
+  // The epoch is over but the operator has not closed it: nothing to set yet, try again later.
+  LP410: {code: 'EPOCH_NOT_CLOSED', exit: EXIT.nothingToDo},
   LP412: {code: 'COMMIT_ALREADY_PENDING', exit: EXIT.nothingToDo},
   LP413: {code: 'BATCH_TOO_LARGE', exit: EXIT.usage},
   LP498: {code: 'TOKEN_REVOKED', exit: EXIT.unauthorised},
@@ -65,10 +68,7 @@ export function toLeadpoetError(error: unknown): LeadpoetError {
   const code = typeof e.code === 'string' ? e.code : ''
   const known: KnownError | undefined = FUNCTION_ERRORS[code] ?? PLATFORM_ERRORS[code]
   if (known) {
-    return new LeadpoetError(known.code, known.message ?? message, known.exit, {
-      sqlstate: code,
-      details: details || undefined,
-    })
+    return new LeadpoetError(known.code, known.message ?? message, known.exit, {sqlstate: code, ...detailsOf(details)})
   }
   // Class 22 (data exception): a value the database could not take, e.g. a malformed UUID.
   if (code.startsWith('22')) {
@@ -82,4 +82,17 @@ export function toLeadpoetError(error: unknown): LeadpoetError {
     return new LeadpoetError('DATABASE_UNREACHABLE', `database unreachable: ${message}`, EXIT.error, {cause: e.code})
   }
   return new LeadpoetError('DATABASE_ERROR', message, EXIT.error, {sqlstate: e.code, details: details || undefined})
+}
+
+/** A function's DETAIL: a JSON object (e.g. NOT_ELIGIBLE's figures) is spread into the details; text is kept as text. */
+function detailsOf(detail: string | undefined): Record<string, unknown> {
+  if (!detail) return {}
+  if (detail.startsWith('{')) {
+    try {
+      return JSON.parse(detail) as Record<string, unknown>
+    } catch {
+      // not JSON after all: keep it as text
+    }
+  }
+  return {details: detail}
 }

@@ -1,9 +1,7 @@
 import {LeadpoetCommand} from '../cli/base-command.js'
 import {epochFlag} from '../cli/flags.js'
-import {renderTable} from '../cli/table.js'
+import {describeProbation, ELIGIBILITY_HEAD, eligibilityRow, percent, renderTable} from '../cli/table.js'
 import * as R from '../service/results.js'
-
-const percent = (value: number | null) => (value === null ? '' : `${(value * 100).toFixed(1)} %`)
 
 export default class Stats extends LeadpoetCommand {
   static override resultSchema = R.ConsensusStats
@@ -20,35 +18,20 @@ export default class Stats extends LeadpoetCommand {
     const d = stats.decisions
     this.log(
       `Epoch ${stats.epoch}: ${d.decided} decided (${d.accepted} accepted, ${d.rejected} rejected, ` +
-        `${d.duplicate_emails} duplicates, ${d.unanimous} unanimous); ` +
+        `${d.duplicate_emails} duplicates, ${d.quorum_timeouts} by the quorum timeout, ${d.unanimous} unanimous; ` +
+        `${d.expired_unpulled} expired unpulled); ` +
         `time to consensus avg ${d.seconds_to_consensus_avg ?? '-'} s, p95 ${d.seconds_to_consensus_p95 ?? '-'} s`,
     )
     this.log(
       renderTable(
-        [
-          'validator',
-          'leases',
-          'voted',
-          'expired',
-          'released',
-          'share of work',
-          'decided',
-          'participation',
-          'agreement',
-        ],
-        stats.validators.map((v) => [
-          v.validator_hotkey,
-          v.leases,
-          v.voted,
-          v.expired,
-          v.released,
-          percent(v.share_of_work),
-          v.decided_leads,
-          percent(v.participation),
-          percent(v.agreement),
-        ]),
+        [...ELIGIBILITY_HEAD.slice(0, 5), 'share of work', ...ELIGIBILITY_HEAD.slice(5)],
+        stats.validators.map((v) => {
+          const row = eligibilityRow(v)
+          return [...row.slice(0, 5), percent(v.share_of_work), ...row.slice(5)]
+        }),
       ),
     )
+    this.log(describeProbation(stats.probation))
     return stats
   }
 }

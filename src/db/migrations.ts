@@ -100,6 +100,30 @@ export async function migrate(db: SqlClient, migrations?: Migration[]): Promise<
   return done
 }
 
+/** A weight commit not revealed yet: its salt is gone with a rollback (so is any chance to reveal it). */
+export const UnrevealedCommit = z.object({
+  id: z.string(),
+  netuid: z.number().int(),
+  hotkey: z.string(),
+  chain_epoch: z.number().int(),
+  status: z.string(),
+  commit_block: z.number().int().nullable(),
+})
+export type UnrevealedCommit = z.infer<typeof UnrevealedCommit>
+
+/** What a rollback would drop unrevealed (read as the database owner, before anything is dropped). */
+export async function listUnrevealedCommits(db: SqlClient): Promise<UnrevealedCommit[]> {
+  const [table] = await db.query<{present: boolean}>(
+    `select to_regclass('leadpoet.weight_commits') is not null as present`,
+  )
+  if (!table?.present) return []
+  const rows = await db.query<Record<string, unknown>>(
+    `select id::text, netuid, hotkey, chain_epoch::int, status, commit_block::int
+       from leadpoet.weight_commits where status in ('submitted', 'committed') order by created_at, id`,
+  )
+  return rows.map((row) => UnrevealedCommit.parse(row))
+}
+
 /** Undoes every applied migration (newest first); returns the versions it undid. */
 export async function rollback(db: SqlClient, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations())

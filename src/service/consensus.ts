@@ -68,8 +68,8 @@ export class ConsensusService {
   }
 
   /** Gives back leases the caller will not vote on, so another validator can take the slot now. */
-  release(prospectIds: readonly string[]): Promise<R.ReleaseResult> {
-    return this.call('release_leases', R.ReleaseResult, {p_prospect_ids: prospectIds})
+  release(prospectIds: readonly string[], reason: R.ReleaseReason = 'cannot_judge'): Promise<R.ReleaseResult> {
+    return this.call('release_leases', R.ReleaseResult, {p_prospect_ids: prospectIds, p_reason: reason})
   }
 
   listProspects(

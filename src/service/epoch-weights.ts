@@ -55,26 +55,42 @@ export type EpochWeightsDocument = {
 }
 
 /**
- * Sets an epoch's miner weights on chain with the operator's hotkey: the shares come from the
+ * The miner weights a caller may set for an epoch (default: the one that just ended, whose tally is
+ * final; the open epoch's would leave out every decision taken after this run). The database decides
+ * who may read them: a validator only for a closed epoch it was eligible in (NOT_ELIGIBLE otherwise).
+ */
+export async function minerWeightsToSet(service: ConsensusService, epoch?: number): Promise<MinerWeightsReport> {
+  const target = epoch ?? (await service.clock()).epoch - 1
+  if (target < 0)
+    throw new LeadpoetError('EPOCH_NOT_OVER', 'no epoch is over yet: the current epoch is 0', EXIT.nothingToDo)
+  return service.minerWeights(target)
+}
+
+/**
+ * Sets an epoch's miner weights on chain with the caller's own hotkey: the shares come from the
  * database, the uids and rules from the metagraph, pending commit-reveal commits live in the
- * database. The epoch defaults to the previous one; the version key to the subnet's current
- * WeightsVersionKey.
+ * database under the caller's hotkey. The version key defaults to the subnet's WeightsVersionKey.
  */
 export async function setEpochWeights(options: {
   service: ConsensusService
+  /** the hotkey the database session acts as: it must be the wallet that signs */
+  callerHotkey: string
+  minerWeights: MinerWeightsReport
   connection: ChainConnection
   hotkey: Hotkey
   netuid: number
-  epoch?: number
   versionKey?: number
   fallback: WeightsFallback
   dryRun: boolean
 }): Promise<EpochWeightsDocument> {
-  // By default the epoch that just ended: its tally is final (and, once closed, snapshotted). The
-  // open epoch's would leave out every decision taken after this run.
-  const epoch = options.epoch ?? (await options.service.clock()).epoch - 1
-  if (epoch < 0) throw new LeadpoetError('EPOCH_NOT_OVER', 'no epoch has ended yet', EXIT.nothingToDo)
-  const minerWeights = await options.service.minerWeights(epoch)
+  if (options.callerHotkey !== options.hotkey.address) {
+    throw new LeadpoetError(
+      'WALLET_MISMATCH',
+      `the database session acts as ${options.callerHotkey}, but the wallet signs as ${options.hotkey.address}: ` +
+        'weights and their commits must come from one hotkey',
+      EXIT.usage,
+    )
+  }
   let versionKey = options.versionKey
   if (versionKey === undefined) {
     const head = await options.connection.readHead()
@@ -84,11 +100,11 @@ export async function setEpochWeights(options: {
     connection: options.connection,
     hotkey: options.hotkey,
     netuid: options.netuid,
-    minerWeights: minerWeights.miners,
+    minerWeights: options.minerWeights.miners,
     versionKey,
     fallback: options.fallback,
     dryRun: options.dryRun,
     commitStore: new DatabaseCommitStore(options.service.adapter),
   })
-  return {epoch: minerWeights.epoch, miner_weights: minerWeights, chain: toJsonDocument(chain)}
+  return {epoch: options.minerWeights.epoch, miner_weights: options.minerWeights, chain: toJsonDocument(chain)}
 }

@@ -30,6 +30,10 @@ export const ConsensusSettings = z.object({
   block_seconds: z.number(),
   max_batch_size: count,
   quorum_timeout_blocks: count,
+  min_decided_per_epoch: count,
+  max_abandoned_share: z.number(),
+  probation_epochs: count,
+  unpulled_expiry_blocks: count.nullable(),
   updated_at: timestamp,
 })
 export type ConsensusSettings = z.infer<typeof ConsensusSettings>
@@ -80,8 +84,15 @@ export const VOTE_OUTCOMES = [
   'already_decided',
 ] as const
 export const DECISIONS = ['accepted', 'rejected'] as const
-export const DECISION_REASONS = ['majority_valid', 'majority_invalid', 'duplicate_email', 'quorum_timeout'] as const
-export const CONSENSUS_STATUSES = ['pending', 'accepted', 'rejected'] as const
+export const DECISION_REASONS = [
+  'majority_valid',
+  'majority_invalid',
+  'duplicate_email',
+  'quorum_timeout',
+  'unpulled_expiry',
+] as const
+/** `expired`: nobody pulled it within the optional unpulled_expiry_blocks; neither accepted nor rejected. */
+export const CONSENSUS_STATUSES = ['pending', 'accepted', 'rejected', 'expired'] as const
 
 export const SubmitResult = z.object({
   epoch: count,
@@ -101,33 +112,58 @@ export const SubmitResult = z.object({
 })
 export type SubmitResult = z.infer<typeof SubmitResult>
 
+/** An epoch's probation: who is refused at pull, and whether the safety rule lifted it. */
+export const ProbationStatus = z.object({epoch: count, on_probation: count, candidates: count, lifted: z.boolean()})
+export type ProbationStatus = z.infer<typeof ProbationStatus>
+
 export const SweepResult = z.object({
   block: count,
   epoch: count,
   expired_leases: count,
   reopened_prospects: count,
-  /** prospects decided by the quorum timeout in this sweep */
+  /** prospects decided by the quorum timeout (counted from their first lease) in this sweep */
   timed_out: count,
   accepted: count,
   rejected: count,
-  pending: z.object({total: count, unclaimed: count, waiting_for_validators: count, waiting_for_votes: count}),
+  /** prospects nobody pulled within unpulled_expiry_blocks (when that setting is on) */
+  expired_unpulled: count,
+  pending: z.object({
+    total: count,
+    /** never pulled: no quorum timeout runs for these */
+    waiting_for_first_pull: count,
+    waiting_for_validators: count,
+    waiting_for_votes: count,
+    oldest_first_pull_wait_blocks: count.nullable(),
+  }),
+  probation: ProbationStatus,
 })
 export type SweepResult = z.infer<typeof SweepResult>
 
+export const ELIGIBILITY_RULES = ['too_few_decided', 'agreement_below_threshold', 'too_many_abandoned'] as const
+
 export const ValidatorEligibility = z.object({
   validator_hotkey: z.string(),
+  /** votes on prospects decided in the epoch with a full quorum: the only ones that count */
   decided_leads: count,
   matching_votes: count,
+  /** votes on prospects the quorum timeout decided with fewer votes: they count neither way */
+  timeout_votes: count,
   agreement: z.number(),
+  leases: count,
+  voted: count,
+  released: count,
+  /** pulled, never voted, never released */
+  lapsed: count,
+  abandoned_share: z.number().nullable(),
   eligible: z.boolean(),
-  reason: z.enum(['agreement_at_or_above_threshold', 'agreement_below_threshold', 'no_decided_leads']),
+  failed_rules: z.array(z.enum(ELIGIBILITY_RULES)),
 })
 export type ValidatorEligibility = z.infer<typeof ValidatorEligibility>
 
 export const EligibilityReport = z.object({
   epoch: count,
   closed: z.boolean(),
-  threshold: z.number(),
+  rules: z.object({eligibility_threshold: z.number(), min_decided_per_epoch: count, max_abandoned_share: z.number()}),
   validators: z.array(ValidatorEligibility),
 })
 export type EligibilityReport = z.infer<typeof EligibilityReport>
@@ -152,6 +188,10 @@ export const EpochClosure = z.object({
   accepted_leads: count,
   eligibility: z.array(ValidatorEligibility),
   weights: z.array(MinerWeight),
+  /** validators refused at pull in the next epoch(s) because of this one */
+  probation: z.array(
+    z.object({epoch: count, validator_hotkey: z.string(), failed_rules: z.array(z.enum(ELIGIBILITY_RULES))}),
+  ),
 })
 export type EpochClosure = z.infer<typeof EpochClosure>
 
@@ -186,8 +226,13 @@ export const ProspectConsensus = z.object({
 })
 export type ProspectConsensus = z.infer<typeof ProspectConsensus>
 
+/** Why a validator gives a lease back; releases count against its participation. */
+export const RELEASE_REASONS = ['cannot_judge', 'network_unhealthy', 'shutting_down'] as const
+export type ReleaseReason = (typeof RELEASE_REASONS)[number]
+
 export const ReleaseResult = z.object({
   released: count,
+  reason: z.enum(RELEASE_REASONS),
   results: z.array(z.object({prospect_id: z.string().uuid(), outcome: z.enum(['released', 'not_held'])})),
 })
 export type ReleaseResult = z.infer<typeof ReleaseResult>
@@ -211,11 +256,14 @@ export type ProspectListing = z.infer<typeof ProspectListing>
 
 export const ConsensusStats = z.object({
   epoch: count,
+  closed: z.boolean(),
   decisions: z.object({
     decided: count,
     accepted: count,
     rejected: count,
     duplicate_emails: count,
+    quorum_timeouts: count,
+    expired_unpulled: count,
     seconds_to_consensus_avg: z.number().nullable(),
     seconds_to_consensus_p95: z.number().nullable(),
     unanimous: count,
@@ -225,13 +273,17 @@ export const ConsensusStats = z.object({
       validator_hotkey: z.string(),
       leases: count,
       voted: count,
-      expired: count,
       released: count,
+      lapsed: count,
       share_of_work: z.number().nullable(),
       decided_leads: count,
-      participation: z.number().nullable(),
+      timeout_votes: count,
       agreement: z.number().nullable(),
+      abandoned_share: z.number().nullable(),
+      eligible: z.boolean(),
+      failed_rules: z.array(z.enum(ELIGIBILITY_RULES)),
     }),
   ),
+  probation: ProbationStatus,
 })
 export type ConsensusStats = z.infer<typeof ConsensusStats>

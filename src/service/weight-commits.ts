@@ -7,7 +7,7 @@ const Row = z.object({
   id: z.string().uuid(),
   netuid: z.number().int(),
   hotkey: z.string(),
-  epoch: z.number().int(),
+  chain_epoch: z.number().int(),
   uids: z.array(z.number().int()),
   weights: z.array(z.number().int()),
   salt: z.array(z.number().int()),
@@ -27,7 +27,7 @@ function toCommit(row: z.infer<typeof Row>): PendingCommit {
     id: row.id,
     netuid: row.netuid,
     hotkey: row.hotkey,
-    chainEpoch: row.epoch,
+    chainEpoch: row.chain_epoch,
     uids: row.uids,
     weights: row.weights,
     salt: row.salt,
@@ -43,7 +43,11 @@ function toCommit(row: z.infer<typeof Row>): PendingCommit {
   }
 }
 
-/** The chain module's PendingCommitStore, kept in the database (operator only: it holds salts). */
+/**
+ * The chain module's PendingCommitStore, kept in the database. The database keys every commit by the
+ * caller's hotkey (a validator never sees another's salts), so `hotkey` must be the session's own:
+ * setEpochWeights checks that the wallet signing is the session's hotkey.
+ */
 export class DatabaseCommitStore implements PendingCommitStore {
   constructor(private readonly adapter: RpcAdapter) {}
 
@@ -51,17 +55,13 @@ export class DatabaseCommitStore implements PendingCommitStore {
     return callRpc(this.adapter, fn, schema, args)
   }
 
-  async findOpen(netuid: number, hotkey: string): Promise<PendingCommit[]> {
-    const rows = await this.call('weight_commits_open', z.array(Row), {p_netuid: netuid, p_hotkey: hotkey})
+  async findOpen(netuid: number, _hotkey: string): Promise<PendingCommit[]> {
+    const rows = await this.call('weight_commits_open', z.array(Row), {p_netuid: netuid})
     return rows.map(toCommit)
   }
 
-  async findInEpoch(netuid: number, hotkey: string, chainEpoch: number): Promise<PendingCommit | null> {
-    const row = await this.call('weight_commit_in_epoch', Row.nullable(), {
-      p_netuid: netuid,
-      p_hotkey: hotkey,
-      p_epoch: chainEpoch,
-    })
+  async findInEpoch(netuid: number, _hotkey: string, chainEpoch: number): Promise<PendingCommit | null> {
+    const row = await this.call('weight_commit_in_epoch', Row.nullable(), {p_netuid: netuid, p_chain_epoch: chainEpoch})
     return row ? toCommit(row) : null
   }
 
@@ -70,7 +70,7 @@ export class DatabaseCommitStore implements PendingCommitStore {
       p_commit: {
         netuid: commit.netuid,
         hotkey: commit.hotkey,
-        epoch: commit.chainEpoch,
+        chain_epoch: commit.chainEpoch,
         uids: commit.uids,
         weights: commit.weights,
         salt: commit.salt,

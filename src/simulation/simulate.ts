@@ -7,6 +7,7 @@ import {pgliteClient, type SqlClient} from '../db/sql-client.js'
 import type {Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
 import {z} from 'zod'
+import {LeadpoetError} from '../errors.js'
 import {ConsensusStats, EpochClosure, type Assessment, type SubmitResult} from '../service/results.js'
 import {SqlRpcAdapter} from '../adapters/sql-adapter.js'
 import {stableUnit} from './drain.js'
@@ -173,7 +174,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
 
     const work = async (v: SimValidator): Promise<void> => {
       for (;;) {
-        const {prospects} = await v.service.pull(options.batch)
+        const pulled = await v.service.pull(options.batch).catch((error: unknown) => {
+          // On probation (ineligible in the last closed epoch): it sits this epoch out.
+          if (error instanceof LeadpoetError && error.code === 'NOT_ELIGIBLE') return null
+          throw error
+        })
+        if (pulled === null) return
+        const {prospects} = pulled
         if (prospects.length === 0) return
         if (v.kind === 'slow') return // holds one batch of leases and never votes in time
         const votes: Assessment[] = prospects.map((p) => {

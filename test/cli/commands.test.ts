@@ -322,7 +322,7 @@ describe('input formats, looking without voting, and the config file', () => {
     expect(result).toMatchObject({pulled: 2, voted: 0, released: 2})
     expect(result.verdicts.map((v: {outcome: string}) => v.outcome)).toEqual(['not_submitted', 'not_submitted'])
     const sweep = documentOf(ConsensusSweep, await runCli(['consensus', 'sweep', '--json'], env))
-    expect(sweep.pending).toMatchObject({total: 2, unclaimed: 2})
+    expect(sweep.pending).toMatchObject({total: 2, waiting_for_first_pull: 0, waiting_for_validators: 2})
   })
 
   it('pull takes check settings from flags: network checks off, and a refused setting named', async () => {

@@ -2,7 +2,11 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {loadMigrations} from '../../src/db/migrations.js'
+import {createPostgresPool, postgresClient} from '../../src/db/sql-client.js'
+import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
+import {pendingCommit} from '../chain/helpers.js'
 import {runCli, withOtherProcess} from '../support/cli.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 
@@ -50,9 +54,19 @@ describe('leadpoet db', () => {
         .migrations.every((m: {applied: boolean}) => m.applied),
     ).toBe(true)
 
+    // A validator's commit that was never revealed: the rollback names it before its salt goes.
+    const sql = postgresClient(createPostgresPool(database.url, 1))
+    const hotkey = pendingCommit().hotkey
+    await new DatabaseCommitStore(new SqlRpcAdapter(sql, {hotkey, role: 'validator'}, false)).save(pendingCommit())
+    await sql.close()
+
     const rolled = await runCli(['db', 'rollback', '--db', database.url, '--yes', '--json'], env)
     expect(rolled.code).toBe(0)
     expect(rolled.json().rolled_back).toEqual((await loadMigrations()).map((m) => m.version).reverse())
+    expect(rolled.json().unrevealed_commits).toEqual([
+      expect.objectContaining({hotkey, chain_epoch: 27, status: 'submitted'}),
+    ])
+    expect(rolled.stderr).toMatch(/is not revealed yet; its salt goes with the rollback/)
   })
 
   it('refuses a second process on the embedded database, naming the holder, and takes over a stale lock', async () => {

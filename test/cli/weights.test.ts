@@ -57,9 +57,12 @@ describe('leadpoet epoch weights against a subtensor node', () => {
       await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 1})))
     }
     await world.enterEpoch(1) // the decisions above are epoch 0's, now ended: what weights are set from
+    // The operator's run: any epoch, and it keeps the database's chain clock.
     args = [
       'epoch',
       'weights',
+      '--role',
+      'operator',
       '--json',
       '--db',
       world.databaseUrl!,

@@ -91,7 +91,12 @@ describe.each<Backend>(['postgres', 'postgrest'])(
         `select count(*)::int as bad from public.prospect_queue where pull_count <> 0 or not reopened`,
       )
       expect(row).toEqual({bad: 0})
-      expect(rest.pending).toMatchObject({total: prospect_ids.length, waiting_for_validators: 0, unclaimed: 300})
+      // Pulled once, their leases lapsed: they wait for (other) validators, not for a first pull.
+      expect(rest.pending).toMatchObject({
+        total: prospect_ids.length,
+        waiting_for_first_pull: 0,
+        waiting_for_validators: 300,
+      })
     })
   },
 )

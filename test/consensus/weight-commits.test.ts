@@ -1,51 +1,81 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
 import {pendingCommit} from '../chain/helpers.js'
-import {createWorld, type Backend, type World} from '../support/world.js'
+import {createWorld, hotkeyOf, type Backend, type World} from '../support/world.js'
 
+const ALICE = pendingCommit().hotkey
+const BOB = hotkeyOf('weight-commits-bob')
 const commit = pendingCommit
 
+// Commit-reveal salts are kept by the database under the hotkey that made the commit: each
+// validator (and the operator) sees and moves only its own.
 describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the database (%s)', (backend) => {
   let world: World
-  let store: DatabaseCommitStore
+  let alice: DatabaseCommitStore
+  let bob: DatabaseCommitStore
 
   beforeAll(async () => {
     world = await createWorld(backend)
-    store = new DatabaseCommitStore(world.operator.adapter)
+    alice = new DatabaseCommitStore((await world.as({hotkey: ALICE, role: 'validator'})).adapter)
+    bob = new DatabaseCommitStore((await world.as({hotkey: BOB, role: 'validator'})).adapter)
   })
   afterAll(async () => {
     await world?.close()
   })
 
-  it('keeps a commit with its salt and walks it submitted -> committed -> revealed', async () => {
-    const saved = await store.save(commit())
-    expect(saved).toMatchObject({status: 'submitted', salt: [1, 2, 3, 4, 5, 6, 7, 8], versionKey: 0, commitBlock: null})
-    await store.markCommitted(saved.id, 10_001)
-    expect(await store.findOpen(71, saved.hotkey)).toEqual([
+  it('given a validator, then it keeps a commit with its salt and walks it submitted -> committed -> revealed', async () => {
+    const saved = await alice.save(commit())
+    expect(saved).toMatchObject({
+      hotkey: ALICE,
+      status: 'submitted',
+      salt: [1, 2, 3, 4, 5, 6, 7, 8],
+      versionKey: 0,
+      commitBlock: null,
+    })
+    await alice.markCommitted(saved.id, 10_001)
+    expect(await alice.findOpen(71, ALICE)).toEqual([
       expect.objectContaining({id: saved.id, status: 'committed', commitBlock: 10_001}),
     ])
-    await store.markRevealed(saved.id, 10_400)
-    expect(await store.findOpen(71, saved.hotkey)).toEqual([])
-    expect(await store.findInEpoch(71, saved.hotkey, 27)).toMatchObject({status: 'revealed', revealBlock: 10_400})
-    await expect(store.markExpired(saved.id, 'late')).rejects.toMatchObject({code: 'INVALID_INPUT'})
+    await alice.markRevealed(saved.id, 10_400)
+    expect(await alice.findOpen(71, ALICE)).toEqual([])
+    expect(await alice.findInEpoch(71, ALICE, 27)).toMatchObject({status: 'revealed', revealBlock: 10_400})
+    await expect(alice.markExpired(saved.id, 'late')).rejects.toMatchObject({code: 'INVALID_INPUT'})
   })
 
-  it('holds one live commit per (netuid, hotkey, epoch), even when two runs save at once', async () => {
+  it('given two runs saving at once, then one live commit is kept per (netuid, hotkey, chain epoch)', async () => {
     const attempts = await Promise.allSettled([
-      store.save(commit({chainEpoch: 40})),
-      store.save(commit({chainEpoch: 40, commitHash: `0x${'bb'.repeat(32)}`})),
+      alice.save(commit({chainEpoch: 40})),
+      alice.save(commit({chainEpoch: 40, commitHash: `0x${'bb'.repeat(32)}`})),
     ])
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1)
     expect(attempts.find((a) => a.status === 'rejected')).toMatchObject({reason: {code: 'COMMIT_ALREADY_PENDING'}})
-    const live = (await store.findInEpoch(71, commit().hotkey, 40))!
-    await store.markExpired(live.id, 'never included')
-    expect(await store.findInEpoch(71, commit().hotkey, 40)).toBeNull()
-    await expect(store.save(commit({chainEpoch: 40}))).resolves.toMatchObject({status: 'submitted'})
+    const live = (await alice.findInEpoch(71, ALICE, 40))!
+    await alice.markExpired(live.id, 'never included')
+    expect(await alice.findInEpoch(71, ALICE, 40)).toBeNull()
+    await expect(alice.save(commit({chainEpoch: 40}))).resolves.toMatchObject({status: 'submitted'})
+    // Another hotkey's commit in the same chain epoch is its own business.
+    await expect(bob.save(commit({hotkey: BOB, chainEpoch: 40}))).resolves.toMatchObject({hotkey: BOB})
   })
 
-  it("is the operator's alone: a validator cannot read the salts", async () => {
-    const validatorStore = new DatabaseCommitStore((await world.as({hotkey: 'v', role: 'validator'})).adapter)
-    await expect(validatorStore.findOpen(71, commit().hotkey)).rejects.toMatchObject({code: 'FORBIDDEN'})
-    await expect(validatorStore.save(commit({chainEpoch: 99}))).rejects.toMatchObject({code: 'FORBIDDEN'})
+  it("given Alice's open commit, then Bob can neither read nor move it, nor file one under her name", async () => {
+    const saved = await alice.save(commit({chainEpoch: 50}))
+    expect(await bob.findOpen(71, BOB)).not.toContainEqual(expect.objectContaining({id: saved.id}))
+    expect(await bob.findInEpoch(71, BOB, 50)).toBeNull()
+    await expect(bob.markExpired(saved.id, 'sabotage')).rejects.toMatchObject({code: 'INVALID_INPUT'})
+    await expect(bob.markRevealed(saved.id, 1)).rejects.toMatchObject({code: 'INVALID_INPUT'})
+    await expect(bob.save(commit({chainEpoch: 51}))).rejects.toMatchObject({code: 'FORBIDDEN'})
+    const rows = await world.sql.query<{status: string; hotkey: string}>(
+      `select status, hotkey from leadpoet.weight_commits where id = $1`,
+      [saved.id],
+    )
+    expect(rows).toEqual([{status: 'submitted', hotkey: ALICE}])
+  })
+
+  it('given a miner, then it has no access to weight commits at all', async () => {
+    const miner = new DatabaseCommitStore(
+      (await world.as({hotkey: hotkeyOf('weight-commits-miner'), role: 'miner'})).adapter,
+    )
+    await expect(miner.findOpen(71, ALICE)).rejects.toMatchObject({code: 'FORBIDDEN'})
+    await expect(miner.save(commit({chainEpoch: 99}))).rejects.toMatchObject({code: 'FORBIDDEN'})
   })
 })

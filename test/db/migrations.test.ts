@@ -4,9 +4,18 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 import {PGlite} from '@electric-sql/pglite'
 import {afterEach, describe, expect, it} from 'vitest'
-import {migrate, migrationStatus, rollback, loadMigrations, SUPABASE_DIR} from '../../src/db/migrations.js'
+import {
+  listUnrevealedCommits,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  rollback,
+  SUPABASE_DIR,
+} from '../../src/db/migrations.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import {ConsensusService} from '../../src/service/consensus.js'
+import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
+import {pendingCommit} from '../chain/helpers.js'
 import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 import {miner, operatorIdentity, validator} from '../support/world.js'
@@ -58,6 +67,21 @@ async function voteAll(sql: SqlClient, isValid = true) {
     if (prospects.length)
       await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: isValid, score: 0.9})))
   }
+}
+
+/** `supabase db push` (the real Supabase CLI from npm) of supabase/migrations to a database. */
+async function supabasePush(databaseUrl: string): Promise<void> {
+  const require = createRequire(import.meta.url)
+  const cli = path.join(path.dirname(require.resolve('supabase/package.json')), 'dist', 'supabase.js')
+  const url = new URL(databaseUrl)
+  url.protocol = 'postgresql:'
+  url.searchParams.set('sslmode', 'disable')
+  const {stdout, stderr} = await run(
+    process.execPath,
+    [cli, 'db', 'push', '--db-url', url.toString(), '--yes', '--workdir', path.dirname(SUPABASE_DIR)],
+    {timeout: 120_000},
+  )
+  expect(stdout + stderr).toMatch(/Finished supabase db push/)
 }
 
 const leadsSnapshot = (sql: SqlClient) =>
@@ -117,25 +141,56 @@ describe('migrations', () => {
 
   it('given the Supabase CLI, when it pushes the migrations, then the migrator agrees they are applied', async () => {
     const {db, sql} = await postgres()
-    const require = createRequire(import.meta.url)
-    const cli = path.join(path.dirname(require.resolve('supabase/package.json')), 'dist', 'supabase.js')
-    const url = new URL(db.url)
-    url.protocol = 'postgresql:'
-    url.searchParams.set('sslmode', 'disable')
-    const {stdout, stderr} = await run(
-      process.execPath,
-      [cli, 'db', 'push', '--db-url', url.toString(), '--yes', '--workdir', path.dirname(SUPABASE_DIR)],
-      {
-        timeout: 120_000,
-      },
-    )
-    expect(stdout + stderr).toMatch(/Finished supabase db push/)
+    await supabasePush(db.url)
     expect((await migrationStatus(sql)).every((m) => m.applied)).toBe(true)
     expect(await migrate(sql)).toEqual([])
     await (await services(sql)).miner.enqueue([{email: 'a@b.com'}])
     await voteAll(sql)
     expect(await sql.query('select count(*)::int as n from public.leads')).toEqual([{n: 1}])
   })
+
+  it.each(['leadpoet db migrate', 'supabase db push'])(
+    'given decided prospects and an open weight commit, when migrated with %s and rolled back, then the seed fetcher never sees decided work again',
+    async (path_) => {
+      const {db, sql} = await postgres()
+      await sql.exec(PRE_CONSENSUS)
+      if (path_ === 'supabase db push') await supabasePush(db.url)
+      else await migrate(sql)
+      const {miner: m, validators} = await services(sql)
+      await m.enqueue([{email: 'yes@new.com'}, {email: 'no@new.com'}])
+      for (const v of validators) {
+        const {prospects} = await v.pull(50)
+        await v.submit(
+          prospects.map((p) => ({
+            prospect_id: p.prospect_id,
+            is_valid: String(p.prospect.email).startsWith('yes'),
+            score: 0.5,
+          })),
+        )
+      }
+      await m.enqueue([{email: 'waiting@new.com'}])
+      const validatorOne = new DatabaseCommitStore(new SqlRpcAdapter(sql, validator(1), false))
+      await validatorOne.save(pendingCommit({hotkey: validator(1).hotkey, chainEpoch: 9}))
+
+      expect(await listUnrevealedCommits(sql)).toEqual([
+        expect.objectContaining({hotkey: validator(1).hotkey, chain_epoch: 9, status: 'submitted'}),
+      ])
+      await rollback(sql)
+      expect(await listUnrevealedCommits(sql)).toEqual([]) // the table is gone with the rollback
+
+      const queue = await sql.query<{email: string; status: string}>(
+        `select prospect->>'email' as email, status from public.prospect_queue order by created_at, prospect->>'email'`,
+      )
+      expect(queue).toEqual([
+        {email: 'done@old.com', status: 'validated'},
+        {email: 'first@old.com', status: 'rejected'}, // queued before consensus, voted invalid by it
+        {email: 'second@old.com', status: 'rejected'},
+        {email: 'no@new.com', status: 'rejected'},
+        {email: 'yes@new.com', status: 'accepted'},
+        {email: 'waiting@new.com', status: 'pending'},
+      ])
+    },
+  )
 
   it('given consensus has run, when rolled back, then every new table, column and function is gone and the leads rows stay', async () => {
     const {sql} = await postgres()

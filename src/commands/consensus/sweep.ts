@@ -1,5 +1,5 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import {renderTable} from '../../cli/table.js'
+import {describeProbation, renderTable} from '../../cli/table.js'
 import * as R from '../../service/results.js'
 
 export default class ConsensusSweep extends LeadpoetCommand {
@@ -14,19 +14,7 @@ export default class ConsensusSweep extends LeadpoetCommand {
     const sweep = await session.service.sweep()
     this.log(
       renderTable(
-        [
-          'block',
-          'epoch',
-          'leases expired',
-          'reopened',
-          'timed out',
-          'accepted',
-          'rejected',
-          'pending',
-          'unclaimed',
-          'need validators',
-          'need votes',
-        ],
+        ['block', 'epoch', 'leases expired', 'reopened', 'timed out', 'accepted', 'rejected', 'expired unpulled'],
         [
           [
             sweep.block,
@@ -36,14 +24,18 @@ export default class ConsensusSweep extends LeadpoetCommand {
             sweep.timed_out,
             sweep.accepted,
             sweep.rejected,
-            sweep.pending.total,
-            sweep.pending.unclaimed,
-            sweep.pending.waiting_for_validators,
-            sweep.pending.waiting_for_votes,
+            sweep.expired_unpulled,
           ],
         ],
       ),
     )
+    const {pending} = sweep
+    this.log(
+      `Pending ${pending.total}: ${pending.waiting_for_first_pull} waiting for a first pull` +
+        `${pending.oldest_first_pull_wait_blocks === null ? '' : ` (oldest ${pending.oldest_first_pull_wait_blocks} blocks)`}, ` +
+        `${pending.waiting_for_validators} waiting for validators, ${pending.waiting_for_votes} waiting for votes.`,
+    )
+    this.log(describeProbation(sweep.probation))
     return sweep
   }
 }

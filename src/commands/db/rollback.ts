@@ -1,12 +1,17 @@
 import {createInterface} from 'node:readline/promises'
 import {Flags} from '@oclif/core'
 import {LeadpoetCommand} from '../../cli/base-command.js'
-import {rollback} from '../../db/migrations.js'
+import {listUnrevealedCommits, rollback, UnrevealedCommit} from '../../db/migrations.js'
 import {describeTarget, openSqlClient} from '../../db/open.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
 import {z} from 'zod'
 
-export const DbRollbackResult = z.object({database: z.string(), rolled_back: z.array(z.string())})
+export const DbRollbackResult = z.object({
+  database: z.string(),
+  rolled_back: z.array(z.string()),
+  /** weight commits that were never revealed: their salts went with the rollback */
+  unrevealed_commits: z.array(UnrevealedCommit),
+})
 export type DbRollbackResult = z.infer<typeof DbRollbackResult>
 
 export default class DbRollback extends LeadpoetCommand {
@@ -20,12 +25,23 @@ export default class DbRollback extends LeadpoetCommand {
   async run(): Promise<DbRollbackResult> {
     const {flags} = await this.parse(DbRollback)
     const target = this.databaseTarget(flags)
-    if (!flags.yes) await this.confirm(`Roll back every consensus migration on ${describeTarget(target)}?`)
     const sql = await openSqlClient(target)
     try {
+      // Listed before anything is dropped: a salt lost here is a commit nobody can ever reveal.
+      const unrevealed = await listUnrevealedCommits(sql)
+      for (const c of unrevealed) {
+        this.warnLine(
+          `weight commit ${c.id} of ${c.hotkey} (subnet ${c.netuid}, chain epoch ${c.chain_epoch}, ${c.status}) ` +
+            'is not revealed yet; its salt goes with the rollback',
+        )
+      }
+      if (!flags.yes) {
+        const commits = unrevealed.length ? ` ${unrevealed.length} unrevealed weight commit(s) will be lost.` : ''
+        await this.confirm(`Roll back every consensus migration on ${describeTarget(target)}?${commits}`)
+      }
       const undone = await rollback(sql)
       this.log(undone.length ? `Rolled back ${undone.join(', ')} on ${describeTarget(target)}` : 'Nothing to roll back')
-      return {database: describeTarget(target), rolled_back: undone}
+      return {database: describeTarget(target), rolled_back: undone, unrevealed_commits: unrevealed}
     } finally {
       await sql.close()
     }

@@ -1,6 +1,6 @@
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {epochFlag} from '../../cli/flags.js'
-import {renderTable} from '../../cli/table.js'
+import {ELIGIBILITY_HEAD, eligibilityRow, percent, renderTable} from '../../cli/table.js'
 import * as R from '../../service/results.js'
 
 export default class EpochEligibility extends LeadpoetCommand {
@@ -13,22 +13,12 @@ export default class EpochEligibility extends LeadpoetCommand {
     const {flags} = await this.parse(EpochEligibility)
     const {service} = await this.openSession('operator', flags)
     const report = await service.eligibility(flags.epoch)
+    const {rules} = report
     this.log(
-      `Epoch ${report.epoch} (${report.closed ? 'closed' : 'open'}), threshold ${(report.threshold * 100).toFixed(0)} %`,
+      `Epoch ${report.epoch} (${report.closed ? 'closed' : 'open'}): agreement at least ${percent(rules.eligibility_threshold)}, ` +
+        `at least ${rules.min_decided_per_epoch} decided, at most ${percent(rules.max_abandoned_share)} of leases abandoned`,
     )
-    this.log(
-      renderTable(
-        ['validator', 'decided', 'matching', 'agreement', 'eligible', 'reason'],
-        report.validators.map((v) => [
-          v.validator_hotkey,
-          v.decided_leads,
-          v.matching_votes,
-          `${(v.agreement * 100).toFixed(1)} %`,
-          v.eligible ? 'yes' : 'no',
-          v.reason,
-        ]),
-      ),
-    )
+    this.log(renderTable(ELIGIBILITY_HEAD, report.validators.map(eligibilityRow)))
     return report
   }
 }

@@ -5,26 +5,34 @@ import {chainFlags, epochFlag} from '../../cli/flags.js'
 import {loadWalletHotkey} from '../../cli/session.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {EpochWeightsDocument, setEpochWeights} from '../../service/epoch-weights.js'
+import {EpochWeightsDocument, minerWeightsToSet, setEpochWeights} from '../../service/epoch-weights.js'
 
 export default class EpochWeights extends LeadpoetCommand {
   static override resultSchema = EpochWeightsDocument
   static override summary =
-    "Set an epoch's miner weights (default: the previous epoch) on chain with the operator's hotkey (commit-reveal when the subnet has it)."
+    "Set an epoch's miner weights (default: the previous epoch) on chain with your own hotkey (commit-reveal when the subnet has it)."
   static override description =
     "Shares of accepted leads become u16 weights on the miners' uids (miners no longer registered are " +
     'dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are ' +
     'committed; running it twice in an epoch commits once.\n' +
     '--dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends ' +
-    'nothing.'
+    'nothing.\n' +
+    'A validator (the default role) reads the weights of a closed epoch it was eligible in: otherwise it exits ' +
+    '4 (NOT_ELIGIBLE, with its figures), or 5 while the epoch is not closed yet. The operator may read any epoch.'
   static override examples = [
-    '<%= config.bin %> epoch weights --dry-run --wallet.name owner --wallet.hotkey default',
+    '<%= config.bin %> epoch weights --wallet.name validator --wallet.hotkey default',
+    '<%= config.bin %> epoch weights --role operator --dry-run --wallet.name owner --wallet.hotkey default',
     '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json',
   ]
   static override flags = {
     ...epochFlag,
     ...chainFlags,
     'dry-run': Flags.boolean({description: 'show what would be sent; send nothing'}),
+    role: Flags.string({
+      description: 'act as a validator (weights gated by eligibility) or as the operator',
+      options: ['validator', 'operator'],
+      default: 'validator',
+    }),
     'version-key': Flags.integer({
       description: "weights version key [default: the subnet's WeightsVersionKey]",
       min: 0,
@@ -42,12 +50,15 @@ export default class EpochWeights extends LeadpoetCommand {
     if (!hotkey)
       throw new LeadpoetError(
         'NO_WALLET',
-        "setting weights needs the operator's hotkey: pass --wallet.name and --wallet.hotkey",
+        'setting weights needs your hotkey (it signs on chain): pass --wallet.name and --wallet.hotkey',
         EXIT.usage,
       )
-    const session = await this.openSession('operator', flags)
+    const role = flags.role === 'operator' ? 'operator' : 'validator'
+    const session = await this.openSession(role, flags)
     if (!flags['dry-run'])
       await this.holdRunLock('epoch-weights', `${session.database}|${network}|${netuid}|${hotkey.address}`)
+    // The database says first whether this caller may have the weights (no chain needed to learn it).
+    const minerWeights = await minerWeightsToSet(session.service, flags.epoch)
 
     const result = await withChainAnchored(
       network,
@@ -55,15 +66,17 @@ export default class EpochWeights extends LeadpoetCommand {
       (connection) =>
         setEpochWeights({
           service: session.service,
+          callerHotkey: session.identity.hotkey,
+          minerWeights,
           connection,
           hotkey,
           netuid,
-          epoch: flags.epoch,
           versionKey: flags['version-key'] ?? this.appConfig.weights?.version_key,
           fallback,
           dryRun: flags['dry-run'],
         }),
-      !flags['dry-run'],
+      // Only the operator keeps the database's chain clock; a dry run writes nothing.
+      role === 'operator' && !flags['dry-run'],
     )
     const {chain} = result
     this.log(
