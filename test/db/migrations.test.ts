@@ -150,7 +150,7 @@ describe('migrations', () => {
   })
 
   it.each(['leadpoet db migrate', 'supabase db push'])(
-    'given decided prospects and an open weight commit, when migrated with %s and rolled back, then the seed fetcher never sees decided work again',
+    'given decided prospects and an open weight commit, when migrated with %s and rolled back, then decided work stays decided',
     async (path_) => {
       const {db, sql} = await postgres()
       await sql.exec(PRE_CONSENSUS)
