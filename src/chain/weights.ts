@@ -62,6 +62,9 @@ export function mapMinersToUids(
     if (uid === null) dropped.push({hotkey: miner.miner_hotkey, share, reason: 'not_registered'})
     else targets.push({uid, hotkey: miner.miner_hotkey, share})
   }
+  // In uid order: every validator sends the same vector for the same shares, whatever order the
+  // shares came in.
+  targets.sort((a, b) => a.uid - b.uid)
   return {targets, dropped}
 }
 

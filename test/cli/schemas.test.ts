@@ -4,7 +4,7 @@ import {ERROR_DOCUMENT} from '../../src/cli/base-command.js'
 import {COMMAND_IDS, loadCommand, runCli} from '../support/cli.js'
 
 // The --json contract of every command, committed under test/schemas. A change to a command's
-// document fails here until its snapshot is updated on purpose (`npx vitest run -u test/cli/schemas.test.ts`),
+// document fails here until its snapshot is updated on purpose (`npx vitest run test/cli/schemas.test.ts --update`),
 // so scripts that read the output are never broken by accident.
 describe('the --json contract', () => {
   it('every command declares the shape of its --json document', async () => {
