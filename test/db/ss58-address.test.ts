@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {PGlite} from '@electric-sql/pglite'
 import {blake2AsU8a, encodeAddress} from '@polkadot/util-crypto'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {migrate} from '../../src/db/migrations.js'
+import {loadMigrations, migrate} from '../../src/db/migrations.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
 import {createTestDatabase} from '../support/postgres.js'
 import {polkadotAccepts, ss58AccountId, type Ss58Answer} from '../support/ss58-oracle.js'
@@ -155,6 +155,28 @@ describe.each(ENGINES)('SS58 addresses in SQL on $name', (engine) => {
       [vectors[0]!.address],
     )
     expect(row).toEqual({no_address: false, no_prefix: false, decoded_null: true, remembered: false})
+  })
+
+  it('given the rollback file, when run, then the functions and the type are gone, and the migration applies again', async () => {
+    const migration = (await loadMigrations()).find((m) => m.version === '20261202000160')!
+    const objects = async (db: SqlClient) =>
+      (
+        await db.query<{name: string}>(
+          `select proname::text as name from pg_catalog.pg_proc where pronamespace = 'leadpoet'::regnamespace
+              and proname in ('blake2b_512', 'ss58_decode', 'is_ss58_address', 'is_ss58_address_remembered')
+           union all select typname::text from pg_catalog.pg_type where typname = 'ss58_address' order by 1`,
+        )
+      ).map((o) => o.name)
+    const all = ['blake2b_512', 'is_ss58_address', 'is_ss58_address_remembered', 'ss58_address', 'ss58_decode']
+    expect(await objects(sql)).toEqual(all)
+    // One transaction: on PostgreSQL the test holds the pool's one connection.
+    await sql.transaction(async (tx) => {
+      await tx.exec(migration.down!)
+      expect(await objects(tx)).toEqual([])
+      await tx.exec(migration.sql)
+    })
+    expect(await objects(sql)).toEqual(all)
+    expect(await decode(vectors[0]!.address)).toEqual(vectors[0]!.expected)
   })
 
   describe('remembered for the session', () => {
