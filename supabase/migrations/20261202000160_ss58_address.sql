@@ -219,14 +219,15 @@ as $$
   select coalesce((leadpoet.ss58_decode(p_address)).prefix = p_prefix, false)
 $$;
 
--- is_ss58_address, remembered for the rest of the database session: for a check on every request
--- (about 0.3 ms a call on PostgreSQL and 1 ms on PGlite, against microseconds for a remembered one).
+-- is_ss58_address, remembered for the rest of the database session, for a check on every request: a
+-- check costs a few tenths of a millisecond on PostgreSQL and about one on PGlite, a remembered
+-- address tens of microseconds at most (npm run bench -- ss58).
 -- The memo is the setting leadpoet.valid_ss58_addresses, ' prefix:address ' entries, newest first,
--- at most 256 (a subnet's UIDs). Only valid addresses are remembered, and an entry only ever states
--- a fact about a string, so sharing a pooled connection between callers is harmless. It is as
--- trustworthy as the session's settings: API callers cannot SET a setting, while a session that can
--- run SQL could forge an entry (such a session could skip require_caller anyway). An entry made in
--- a transaction that rolls back is forgotten with it.
+-- at most 256 (a subnet's UIDs). Only valid addresses are remembered, and an entry only states a
+-- fact about a string, so a pooled connection shared by callers shares nothing it should not. It is
+-- as trustworthy as the session's settings: API callers cannot SET one, and a session that can run
+-- SQL could as well set request.jwt.claims itself. An entry made in a transaction that rolls back is
+-- forgotten with it.
 create function leadpoet.is_ss58_address_remembered(p_address text, p_prefix integer)
 returns boolean
 language plpgsql stable
