@@ -10,7 +10,7 @@
 import {parseArgs} from 'node:util'
 import {migrate} from '../src/db/migrations.js'
 import {createPostgresPool, postgresClient, type SqlClient} from '../src/db/sql-client.js'
-import type {Identity} from '../src/identity.js'
+import {hotkeyForName, type Identity} from '../src/identity.js'
 import {ConsensusService} from '../src/service/consensus.js'
 import {drainQueue, stableUnit, type DrainStats} from '../src/simulation/drain.js'
 import {SqlRpcAdapter} from '../src/adapters/sql-adapter.js'
@@ -52,7 +52,7 @@ async function resetQueue(sql: SqlClient) {
 }
 
 async function enqueue(sql: SqlClient, service: (identity: Identity) => ConsensusService, count: number) {
-  const miners = Array.from({length: 4}, (_, m) => service({hotkey: `bench-miner-${m}`, role: 'miner'}))
+  const miners = Array.from({length: 4}, (_, m) => service({hotkey: hotkeyForName(`bench-miner-${m}`), role: 'miner'}))
   for (let start = 0; start < count; start += 500) {
     const size = Math.min(500, count - start)
     await miners[(start / 500) % miners.length]!.enqueue(
@@ -89,7 +89,9 @@ async function drain(
 ) {
   await resetQueue(sql)
   await enqueue(sql, service, N)
-  const validators = Array.from({length: V}, (_, i) => service({hotkey: `bench-validator-${i}`, role: 'validator'}))
+  const validators = Array.from({length: V}, (_, i) =>
+    service({hotkey: hotkeyForName(`bench-validator-${i}`), role: 'validator'}),
+  )
   log(`${label}: ${V} validators draining ${N} prospects (batch ${BATCH})...`)
   const stats: DrainStats = await drainQueue(
     validators,
@@ -119,10 +121,13 @@ async function largeQueue(sql: SqlClient, service: (identity: Identity) => Conse
                   select 'bench-miner-' || (g % 4), jsonb_build_object('email', 'big' || g || '@bench.example')
                     from generate_series(1, ${LARGE}) g`)
   await sql.exec('vacuum analyze public.prospect_queue')
-  const {max_live_leases_per_validator: cap} = await service({hotkey: 'bench-operator', role: 'operator'}).settings()
+  const {max_live_leases_per_validator: cap} = await service({
+    hotkey: hotkeyForName('bench-operator'),
+    role: 'operator',
+  }).settings()
 
   // One validator takes its full cap of live leases and never votes.
-  const hog = service({hotkey: 'bench-hog', role: 'validator'})
+  const hog = service({hotkey: hotkeyForName('bench-hog'), role: 'validator'})
   const held = (await hog.pull(cap)).live_leases
 
   const timed = async (fn: () => Promise<unknown>) => {
@@ -134,7 +139,9 @@ async function largeQueue(sql: SqlClient, service: (identity: Identity) => Conse
   for (let i = 0; i < 50; i++) capped.push(await timed(() => hog.pull(BATCH)))
 
   // Others work the queue behind and beside it; one of them runs far ahead (votes, never waits).
-  const others = Array.from({length: 4}, (_, i) => service({hotkey: `bench-worker-${i}`, role: 'validator'}))
+  const others = Array.from({length: 4}, (_, i) =>
+    service({hotkey: hotkeyForName(`bench-worker-${i}`), role: 'validator'}),
+  )
   const latencies: number[] = []
   for (let round = 0; round < 40; round++) {
     for (const [i, worker] of others.entries()) {
@@ -147,7 +154,7 @@ async function largeQueue(sql: SqlClient, service: (identity: Identity) => Conse
   }
   // One validator runs far ahead of everyone: it votes on AHEAD prospects nobody else has touched
   // (they stay pending, waiting for two more validators); its pulls must not slow down for that.
-  const runner = service({hotkey: 'bench-runner', role: 'validator'})
+  const runner = service({hotkey: hotkeyForName('bench-runner'), role: 'validator'})
   const runnerLatencies: number[] = []
   const AHEAD = Math.min(20_000, LARGE / 2)
   for (let voted = 0; voted < AHEAD;) {
@@ -186,12 +193,18 @@ async function main() {
     // Each participant gets its own supabase-js client with its own signed token, built up front.
     const clients = new Map<string, ConsensusService>()
     for (const identity of [
-      ...Array.from({length: 4}, (_, m): Identity => ({hotkey: `bench-miner-${m}`, role: 'miner'})),
-      ...Array.from({length: V}, (_, i): Identity => ({hotkey: `bench-validator-${i}`, role: 'validator'})),
+      ...Array.from({length: 4}, (_, m): Identity & {hotkey: string} => ({
+        hotkey: hotkeyForName(`bench-miner-${m}`),
+        role: 'miner',
+      })),
+      ...Array.from({length: V}, (_, i): Identity & {hotkey: string} => ({
+        hotkey: hotkeyForName(`bench-validator-${i}`),
+        role: 'validator',
+      })),
     ]) {
       clients.set(identity.hotkey, new ConsensusService(new SupabaseRpcAdapter(await postgrest.clientFor(identity))))
     }
-    const viaPostgrest = (identity: Identity) => clients.get(identity.hotkey)!
+    const viaPostgrest = (identity: Identity) => clients.get(identity.hotkey!)!
     const postgrestResult = await drain('postgrest', viaPostgrest, sql, 1)
 
     const large = await largeQueue(sql, direct)

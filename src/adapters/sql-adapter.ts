@@ -25,6 +25,8 @@ export class SqlRpcAdapter implements RpcAdapter {
     // Values go as parameters; json arguments are sent as JSON text (pg would turn arrays into
     // Postgres array literals). Names come from our own call sites, never from input.
     const values = names.map((name) => jsonParameter(args[name]))
+    // The role PostgREST would switch to for these claims (authenticated, or service_role for the owner).
+    const claims = requestClaims(this.identity)
     const call = `select public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(', ')}) as result`
     // Every function is one atomic transaction and a resubmitted vote is a no-op, so a transaction
     // the server chose to abort (deadlock, serialization failure) is simply run again.
@@ -32,9 +34,9 @@ export class SqlRpcAdapter implements RpcAdapter {
       try {
         return await this.sql.transaction(async (tx) => {
           await tx.query(
-            `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true),
+            `select set_config('role', $2, true), set_config('request.jwt.claims', $1, true),
                     set_config('lock_timeout', '${LOCK_TIMEOUT}', true), set_config('statement_timeout', '${STATEMENT_TIMEOUT}', true)`,
-            [JSON.stringify(requestClaims(this.identity))],
+            [JSON.stringify(claims), claims.role],
           )
           const rows = await tx.query<{result: unknown}>(call, values)
           return rows[0]?.result ?? null

@@ -8,7 +8,15 @@
  * imports packages only; supabase/functions/leadpoet-auth/deno.json maps them to npm: for Deno.
  */
 import {hexToU8a, u8aToHex, u8aWrapBytes} from '@polkadot/util'
-import {checkAddress, cryptoWaitReady, decodeAddress, sr25519Verify} from '@polkadot/util-crypto'
+import {
+  base58Decode,
+  checkAddress,
+  checkAddressChecksum,
+  cryptoWaitReady,
+  decodeAddress,
+  encodeAddress,
+  sr25519Verify,
+} from '@polkadot/util-crypto'
 import {importJWK, SignJWT, type JWK} from 'jose'
 
 // ---------------------------------------------------------------------------------------------
@@ -64,8 +72,35 @@ export interface AccessClaims {
 /** Bittensor addresses use the generic Substrate SS58 prefix; the metagraph lists them so. */
 const SS58_PREFIX = 42
 
+/**
+ * An SS58 account address's prefix and 32-byte public key, or null: valid checksum, a 32-byte account
+ * id, and spelt exactly as the encoder spells it (the canonical form, so one key has one address).
+ * The database's leadpoet.ss58_decode gives the same answers (test/fixtures/ss58-addresses.json).
+ */
+export function decodeSs58Account(address: string): {prefix: number; publicKey: Uint8Array} | null {
+  if (address.length > 64) return null
+  let decoded: Uint8Array
+  try {
+    decoded = base58Decode(address)
+  } catch {
+    return null
+  }
+  if (decoded.length === 0) return null
+  let prefix: number
+  try {
+    prefix = checkAddressChecksum(decoded)[3]
+  } catch {
+    return null
+  }
+  if (!checkAddress(address, prefix)[0]) return null
+  const publicKey = decodeAddress(address, false, prefix)
+  if (publicKey.length !== 32 || encodeAddress(publicKey, prefix) !== address) return null
+  return {prefix, publicKey}
+}
+
+/** A hotkey as the database accepts it: a canonical SS58 account address with Bittensor's prefix. */
 export function isHotkeyAddress(text: string): boolean {
-  return text.length <= 64 && checkAddress(text, SS58_PREFIX)[0]
+  return decodeSs58Account(text)?.prefix === SS58_PREFIX
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import {loadHotkey, type Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
 import {describeTarget, openSqlClient, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
-import type {AppRole, Identity} from '../identity.js'
+import {DATABASE_OWNER, parseHotkey, type AppRole, type Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
 import {SqlRpcAdapter} from '../adapters/sql-adapter.js'
 import {SupabaseRpcAdapter} from '../adapters/supabase-adapter.js'
@@ -45,11 +45,11 @@ export async function resolveIdentity(
   config: ConfigFile,
   warn: (text: string) => void,
 ): Promise<Identity> {
-  const explicit = flags.hotkey ?? config.hotkey
-  if (explicit) return {hotkey: explicit, role}
+  if (flags.hotkey) return {hotkey: parseHotkey(flags.hotkey, '--hotkey'), role}
+  if (config.hotkey) return {hotkey: parseHotkey(config.hotkey, "the config file's hotkey"), role}
   const wallet = await loadWalletHotkey(flags, config, warn)
   if (wallet) return {hotkey: wallet.address, role}
-  if (role === 'operator') return {hotkey: 'operator', role}
+  if (role === 'operator') return DATABASE_OWNER
   throw new LeadpoetError(
     'NO_IDENTITY',
     `acting as a ${role} needs a hotkey: pass --wallet.name and --wallet.hotkey (btcli's wallet), or --hotkey`,

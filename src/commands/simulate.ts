@@ -97,26 +97,30 @@ export default class Simulate extends LeadpoetCommand {
         ],
       ),
     )
+    const name = (hotkey: string) => summary.participants[hotkey] ?? hotkey
     for (const epoch of summary.epochs) {
       this.log(
         `\nEpoch ${epoch.epoch}: ${epoch.decided} decided, ${epoch.accepted} accepted, ${epoch.stats.unanimous} unanimous`,
       )
       this.log(
         renderTable(
-          ['validator', 'decided', 'matching', 'agreement', 'eligible'],
+          ['validator', 'decided', 'matching', 'agreement', 'leases', 'abandoned', 'eligible', 'failed rules'],
           epoch.eligibility.map((v) => [
-            v.validator_hotkey,
+            name(v.validator_hotkey),
             v.decided_leads,
             v.matching_votes,
             percent(v.agreement),
+            v.leases,
+            v.released + v.lapsed,
             v.eligible ? 'yes' : 'no',
+            v.failed_rules.join(', '),
           ]),
         ),
       )
       this.log(
         renderTable(
           ['miner', 'accepted', 'weight'],
-          epoch.weights.map((w) => [w.miner_hotkey, w.accepted_leads, w.share.toFixed(4)]),
+          epoch.weights.map((w) => [name(w.miner_hotkey), w.accepted_leads, w.share.toFixed(4)]),
         ),
       )
     }

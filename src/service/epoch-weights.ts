@@ -74,7 +74,7 @@ export async function minerWeightsToSet(service: ConsensusService, epoch?: numbe
 export async function setEpochWeights(options: {
   service: ConsensusService
   /** the hotkey the database session acts as: it must be the wallet that signs */
-  callerHotkey: string
+  callerHotkey: string | null
   minerWeights: MinerWeightsReport
   connection: ChainConnection
   hotkey: Hotkey
@@ -86,7 +86,8 @@ export async function setEpochWeights(options: {
   if (options.callerHotkey !== options.hotkey.address) {
     throw new LeadpoetError(
       'WALLET_MISMATCH',
-      `the database session acts as ${options.callerHotkey}, but the wallet signs as ${options.hotkey.address}: ` +
+      `the database session acts as ${options.callerHotkey ?? 'the database owner'}, ` +
+        `but the wallet signs as ${options.hotkey.address}: ` +
         'weights and their commits must come from one hotkey',
       EXIT.usage,
     )

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../db/migrations.js'
 import {pgliteClient, type SqlClient} from '../db/sql-client.js'
-import type {Identity} from '../identity.js'
+import {hotkeyForName, type Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
 import {z} from 'zod'
 import {LeadpoetError} from '../errors.js'
@@ -87,6 +87,8 @@ export const SimulationSummary = z.object({
     }),
   ),
   timings: z.object({seconds: z.number(), votes_per_second: z.number(), peak_rss_mib: z.number()}),
+  /** hotkey -> the participant's name (sim-honest-1, sim-miner-2, ...) */
+  participants: z.record(z.string(), z.string()),
 })
 export type SimulationSummary = z.infer<typeof SimulationSummary>
 
@@ -105,14 +107,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   const sql: SqlClient = pgliteClient(await PGlite.create(dir))
   try {
     await migrate(sql)
-    const as = (identity: Identity) => new ConsensusService(new SqlRpcAdapter(sql, identity, false))
-    const operator = as({hotkey: 'sim-operator', role: 'operator'})
-    const miners = Array.from({length: options.miners}, (_, i) => as({hotkey: `sim-miner-${i + 1}`, role: 'miner'}))
+    // Every participant has a name for people and an SS58 hotkey (derived from the name) for the database.
+    const participants: Record<string, string> = {}
+    const as = (name: string, role: Identity['role']) => {
+      const hotkey = hotkeyForName(name)
+      participants[hotkey] = name
+      return {hotkey, service: new ConsensusService(new SqlRpcAdapter(sql, {hotkey, role}, false))}
+    }
+    const operator = as('sim-operator', 'operator').service
+    const miners = Array.from({length: options.miners}, (_, i) => as(`sim-miner-${i + 1}`, 'miner').service)
     const validators: SimValidator[] = VALIDATOR_KINDS.flatMap((kind) =>
-      Array.from({length: options.validators[kind]}, (_, i) => {
-        const hotkey = `sim-${kind}-${i + 1}`
-        return {kind, hotkey, service: as({hotkey, role: 'validator'})}
-      }),
+      Array.from({length: options.validators[kind]}, (_, i) => ({kind, ...as(`sim-${kind}-${i + 1}`, 'validator')})),
     )
     const {
       blocks_per_epoch: epochBlocks,
@@ -270,6 +275,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
         votes_per_second: Math.round(totals.votes / seconds),
         peak_rss_mib: Math.round(peakRss / 2 ** 20),
       },
+      participants,
     }
   } finally {
     await sql.close()

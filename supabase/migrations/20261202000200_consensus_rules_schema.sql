@@ -21,7 +21,9 @@ alter table leadpoet.settings
     check (probation_epochs between 0 and 100),
   -- Off (null) by default: a prospect nobody has pulled waits for validators however long it takes.
   add column unpulled_expiry_blocks integer
-    check (unpulled_expiry_blocks is null or unpulled_expiry_blocks between 1 and 100000000);
+    check (unpulled_expiry_blocks is null or unpulled_expiry_blocks between 1 and 100000000),
+  -- The SS58 network prefix every caller's hotkey must carry (Bittensor: 42).
+  add column ss58_prefix integer not null default 42 check (ss58_prefix between 0 and 16383);
 
 -- ---------------------------------------------------------------------------------------------
 -- prospect_queue

@@ -5,6 +5,40 @@
 --     LP410 the epoch is over but not closed yet (its weights are not final)
 
 -- ---------------------------------------------------------------------------------------------
+-- Identity: the hotkey claim must be a canonical SS58 address with the configured prefix (checksum
+-- verified), so one key is one caller: `Hotkey `, `hotkey` or any other spelling is refused. The
+-- service-role key is the project owner's and carries no hotkey of ours.
+
+create or replace function leadpoet.require_caller(p_roles text[])
+returns leadpoet.caller
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_claims jsonb := coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb);
+  v_service boolean := v_claims ->> 'role' = 'service_role';
+  v_role text := case when v_service then 'operator' else v_claims ->> 'app_role' end;
+  v_hotkey text := case when v_service then coalesce(v_claims ->> 'hotkey', 'service_role') else v_claims ->> 'hotkey' end;
+begin
+  if v_role is null or v_hotkey is null then
+    raise exception using errcode = 'LP401',
+      message = 'not authenticated: the request carries no hotkey and app_role claims';
+  end if;
+  if not v_service
+     and not leadpoet.is_ss58_address_remembered(v_hotkey, (select s.ss58_prefix from leadpoet.settings s)) then
+    raise exception using errcode = 'LP401',
+      message = format('not authenticated: the hotkey claim %s is not an SS58 address of network %s',
+                       left(v_hotkey, 80), (select s.ss58_prefix from leadpoet.settings s));
+  end if;
+  if not (v_role = any (p_roles)) then
+    raise exception using errcode = 'LP403',
+      message = format('forbidden: this needs the %s role, the caller is %s', array_to_string(p_roles, ' or '), v_role);
+  end if;
+  return row (v_hotkey, v_role)::leadpoet.caller;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
 -- Settings
 
 create or replace function public.update_consensus_settings(p_changes jsonb)
@@ -16,7 +50,7 @@ declare
   v_allowed text[] := array['quorum', 'majority', 'eligibility_threshold', 'lease_seconds',
                             'max_live_leases_per_validator', 'blocks_per_epoch', 'block_seconds',
                             'max_batch_size', 'quorum_timeout_blocks', 'min_decided_per_epoch',
-                            'max_abandoned_share', 'probation_epochs', 'unpulled_expiry_blocks'];
+                            'max_abandoned_share', 'probation_epochs', 'unpulled_expiry_blocks', 'ss58_prefix'];
   -- Settings that may be null (turned off).
   v_nullable text[] := array['unpulled_expiry_blocks'];
   v_unknown text;
@@ -48,6 +82,7 @@ begin
            max_batch_size = v_new.max_batch_size, quorum_timeout_blocks = v_new.quorum_timeout_blocks,
            min_decided_per_epoch = v_new.min_decided_per_epoch, max_abandoned_share = v_new.max_abandoned_share,
            probation_epochs = v_new.probation_epochs, unpulled_expiry_blocks = v_new.unpulled_expiry_blocks,
+           ss58_prefix = v_new.ss58_prefix,
            updated_at = now();
   exception when check_violation or invalid_text_representation or numeric_value_out_of_range then
     raise exception using errcode = 'LP400', message = 'settings refused: ' || sqlerrm;

@@ -48,4 +48,5 @@ alter table leadpoet.settings
   drop column min_decided_per_epoch,
   drop column max_abandoned_share,
   drop column probation_epochs,
-  drop column unpulled_expiry_blocks;
+  drop column unpulled_expiry_blocks,
+  drop column ss58_prefix;

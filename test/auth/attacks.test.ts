@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {decodeJwt, SignJWT} from 'jose'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {issuerHandlerFromEnv, signChallenge, type ChallengeSigner, type IssuedToken} from '../../src/auth/index.js'
+import type {LeadpoetError} from '../../src/errors.js'
 import {ConsensusService} from '../../src/service/consensus.js'
 import {SupabaseRpcAdapter} from '../../src/adapters/supabase-adapter.js'
 import {JWT_SECRET} from '../support/postgrest.js'
@@ -486,11 +487,18 @@ describe('hotkey authentication through the real PostgREST', () => {
         const sqlRole = await sign({app_role: "operator' or '1'='1", hotkey: alice.address})
         expect(await codeOf(serviceWith(sqlRole).sweep())).toBe('FORBIDDEN')
       })
-      const sqlHotkey = await sign({app_role: 'miner', hotkey: SQL_LOOKING[0]})
-      await serviceWith(sqlHotkey).enqueue([{email: 'a@example.com'}])
-      expect(await world.sql.query('select miner_hotkey from public.prospect_queue')).toEqual([
-        {miner_hotkey: SQL_LOOKING[0]},
-      ])
+      // A hotkey claim that is not an SS58 address is no identity at all: refused, nothing stored.
+      await expectNothingWritten(async () => {
+        const sqlHotkey = await sign({app_role: 'miner', hotkey: SQL_LOOKING[0]})
+        const refused = await serviceWith(sqlHotkey)
+          .enqueue([{email: 'a@example.com'}])
+          .then(
+            () => null,
+            (error: LeadpoetError) => error,
+          )
+        expect(refused).toMatchObject({code: 'NOT_AUTHENTICATED'})
+      })
+      expect(await world.sql.query('select miner_hotkey from public.prospect_queue')).toEqual([])
     })
   })
 })

@@ -19,7 +19,7 @@ import {runCli} from '../support/cli.js'
 import {startGateway} from '../support/gateway.js'
 import {databaseUrl} from '../support/postgres.js'
 import {JWT_SECRET} from '../support/postgrest.js'
-import {createWorld, operatorIdentity, type World} from '../support/world.js'
+import {createWorld, miner, operatorIdentity, type World} from '../support/world.js'
 import {
   apiClient,
   devSigner,
@@ -214,9 +214,7 @@ describe('leadpoet auth', () => {
           '--wallet.path',
           path.join(files.dir, 'wallets'),
         ]
-        const {prospect_ids} = await (
-          await world.as({hotkey: 'miner-gw', role: 'miner'})
-        ).enqueue([{email: 'gw@example.com'}])
+        const {prospect_ids} = await (await world.as(miner('gateway'))).enqueue([{email: 'gw@example.com'}])
 
         expect((await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)).code).toBe(
           0,

@@ -20,6 +20,7 @@ import Stats from '../../src/commands/stats.js'
 import Submit from '../../src/commands/submit.js'
 import {runCli, withOtherProcess, type CliRun} from '../support/cli.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
+import {hotkeyOf} from '../support/world.js'
 import {makeNetworkLead} from '../validation/support/leads.js'
 import {startDnsServer, type LoopbackDns} from '../validation/support/dns-server.js'
 import {answer, startHttpServer, type LoopbackHttp} from '../validation/support/http-server.js'
@@ -90,7 +91,12 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
   })
 
   const cli = (args: string[]) => runCli(args, env)
-  const asValidator = (n: number) => ['--hotkey', `5Validator${n}`, '--validation-config', validationConfig]
+  const asValidator = (n: number) => [
+    '--hotkey',
+    hotkeyOf(`cli-validator-${n}`),
+    '--validation-config',
+    validationConfig,
+  ]
 
   let prospectIds: string[] = []
 
@@ -111,7 +117,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
       '{not json',
     ]
     await writeFile(file, lines.join('\n'))
-    const run = await cli(['prospects', 'add', file, '--hotkey', '5Miner1', '--json'])
+    const run = await cli(['prospects', 'add', file, '--hotkey', hotkeyOf('cli-miner1'), '--json'])
     expect(run.code).toBe(3)
     const result = documentOf(ProspectsAdd, run)
     expect(result).toMatchObject({format: 'jsonl', rows: 5, enqueued: 3})
@@ -142,7 +148,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
     const lock = runLockFile(
       dataDir + '/leadpoet',
       'pull',
-      `${describeTarget(resolveTarget(env.LEADPOET_DB || undefined, path.join(dataDir, 'leadpoet')))}|5Validator1`,
+      `${describeTarget(resolveTarget(env.LEADPOET_DB || undefined, path.join(dataDir, 'leadpoet')))}|${hotkeyOf('cli-validator-1')}`,
     )
     await withOtherProcess(async (pid) => {
       await writeFile(lock, JSON.stringify({pid, command: 'pull', since: new Date().toISOString()}))
@@ -175,11 +181,11 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
   it('submit: refuses what the validator does not hold (exit 3) and malformed files (exit 2)', async () => {
     const file = path.join(home, `${kind}-votes.jsonl`)
     await writeFile(file, `${JSON.stringify({prospect_id: prospectIds[0], is_valid: true, score: 0.9})}\n`)
-    const refused = await cli(['submit', file, '--hotkey', '5Validator9', '--json'])
+    const refused = await cli(['submit', file, '--hotkey', hotkeyOf('cli-validator9'), '--json'])
     expect(refused.code).toBe(3)
     expect(documentOf(Submit, refused).results[0]).toMatchObject({outcome: 'not_pulled'})
     await writeFile(file, '{"prospect_id": oops}\n')
-    const malformed = await cli(['submit', file, '--hotkey', '5Validator9', '--json'])
+    const malformed = await cli(['submit', file, '--hotkey', hotkeyOf('cli-validator9'), '--json'])
     expect(malformed.code).toBe(2)
     expect(malformed.json().error.code).toBe('INVALID_FILE')
     await writeFile(file, `${JSON.stringify({prospect_id: prospectIds[0], is_valid: true, score: 0.9})}\n`)
@@ -203,7 +209,7 @@ describe.each(['embedded', 'postgres'] as const)('the leadpoet commands on the %
       epoch: 0,
       already_closed: false,
       accepted_leads: 3,
-      weights: [{miner_hotkey: '5Miner1', share: 1}],
+      weights: [{miner_hotkey: hotkeyOf('cli-miner1'), share: 1}],
     })
     expect((await cli(['epoch', 'close', '--epoch', '0', '--json'])).json()).toMatchObject({already_closed: true})
     const cleared = await cli(['epoch', 'clear', '--json'])
@@ -234,7 +240,7 @@ describe('leadpoet simulate', () => {
 describe('errors under --json', () => {
   it('name a usage error USAGE and a malformed id INVALID_INPUT, with exit 2', async () => {
     const env = {XDG_DATA_HOME: path.join(home, 'usage-json')}
-    const usage = await runCli(['pull', '--limit', '0', '--hotkey', 'x', '--json'], env)
+    const usage = await runCli(['pull', '--limit', '0', '--hotkey', hotkeyOf('cli-x'), '--json'], env)
     expect(usage.code).toBe(2)
     expect(usage.json().error.code).toBe('USAGE')
     const malformed = await runCli(['consensus', 'show', 'not-a-uuid', '--json'], env)
@@ -246,7 +252,8 @@ describe('errors under --json', () => {
 describe('usage errors', () => {
   it.each([
     [['pull', '--limit', '0'], 2],
-    [['prospects', 'add', '/nonexistent/leads.csv', '--hotkey', 'x', '--json'], 2],
+    [['prospects', 'add', '/nonexistent/leads.csv', '--hotkey', hotkeyOf('cli-x'), '--json'], 2],
+    [['pull', '--hotkey', 'not-an-ss58', '--json'], 2],
     [['simulate', '--noise', '2', '--json'], 2],
   ])('leadpoet %s exits %i', async (args, code) => {
     const run = await runCli(args, {XDG_DATA_HOME: path.join(home, 'usage')})
@@ -286,7 +293,7 @@ describe('input formats, looking without voting, and the config file', () => {
     await writeFile(csv, `${columns.join(',')}\n${row.map((v) => `"${v}"`).join(',')}\n`)
     const fromCsv = documentOf(
       ProspectsAdd,
-      await runCli(['prospects', 'add', csv, '--hotkey', '5MinerCsv', '--json'], env),
+      await runCli(['prospects', 'add', csv, '--hotkey', hotkeyOf('cli-minercsv'), '--json'], env),
     )
     expect(fromCsv).toMatchObject({format: 'csv', rows: 1, enqueued: 1, refused: []})
     const sql = postgresClient(createPostgresPool(database.url, 1))
@@ -306,15 +313,22 @@ describe('input formats, looking without voting, and the config file', () => {
 
     const stdinFile = path.join(home, 'formats', 'leads.json')
     await writeFile(stdinFile, JSON.stringify([{...lead, email: 'ana2.lima@acme-cli.example'}]))
-    const fromStdin = await runCli(['prospects', 'add', '-', '--hotkey', '5MinerCsv', '--json'], env, stdinFile)
+    const fromStdin = await runCli(
+      ['prospects', 'add', '-', '--hotkey', hotkeyOf('cli-minercsv'), '--json'],
+      env,
+      stdinFile,
+    )
     expect(documentOf(ProspectsAdd, fromStdin)).toMatchObject({format: 'json', enqueued: 1})
-    const listed = documentOf(ProspectsList, await runCli(['prospects', 'list', '--miner', '5MinerCsv', '--json'], env))
+    const listed = documentOf(
+      ProspectsList,
+      await runCli(['prospects', 'list', '--miner', hotkeyOf('cli-minercsv'), '--json'], env),
+    )
     expect(listed.prospects).toHaveLength(2)
   })
 
   it('pull --no-submit checks and shows, votes nothing, and gives every lease back', async () => {
     const look = await runCli(
-      ['pull', '--no-submit', '--hotkey', '5Looker', '--validation-config', validationConfig, '--json'],
+      ['pull', '--no-submit', '--hotkey', hotkeyOf('cli-looker'), '--validation-config', validationConfig, '--json'],
       env,
     )
     expect(look.code, look.stderr).toBe(0)
@@ -327,14 +341,26 @@ describe('input formats, looking without voting, and the config file', () => {
 
   it('pull takes check settings from flags: network checks off, and a refused setting named', async () => {
     const offline = await runCli(
-      ['pull', '--hotkey', '5Offline', '--check-off', 'email_mx', '--check-off', 'website_reachable', '--json'],
+      [
+        'pull',
+        '--hotkey',
+        hotkeyOf('cli-offline'),
+        '--check-off',
+        'email_mx',
+        '--check-off',
+        'website_reachable',
+        '--json',
+      ],
       env,
     )
     expect(offline.code, offline.stderr).toBe(0)
     const result = documentOf(Pull, offline)
     expect(result).toMatchObject({pulled: 2, voted: 2, abstained: 0})
     expect(result.verdicts.every((v: {is_valid: boolean}) => v.is_valid)).toBe(true)
-    const refused = await runCli(['pull', '--hotkey', '5Offline', '--check-soft', 'required', '--json'], env)
+    const refused = await runCli(
+      ['pull', '--hotkey', hotkeyOf('cli-offline'), '--check-soft', 'required', '--json'],
+      env,
+    )
     expect(refused.code).toBe(2)
     expect(refused.json().error).toMatchObject({code: 'INVALID_CONFIG', message: expect.stringContaining('required')})
   })
@@ -342,7 +368,7 @@ describe('input formats, looking without voting, and the config file', () => {
   it('takes settings from the config file, lets flags win, and refuses an unknown key by name', async () => {
     await mkdir(path.join(configDir, 'leadpoet'), {recursive: true})
     const config = path.join(configDir, 'leadpoet', 'config.json')
-    await writeFile(config, JSON.stringify({db: database.url, hotkey: '5FromConfig'}))
+    await writeFile(config, JSON.stringify({db: database.url, hotkey: hotkeyOf('cli-fromconfig')}))
     const noDbEnv = {...env, LEADPOET_DB: ''}
     const status = await runCli(['db', 'status', '--json'], noDbEnv)
     expect(status.json().database).toContain(database.name) // the database came from the file
@@ -361,7 +387,7 @@ describe('input formats, looking without voting, and the config file', () => {
     expect((await runCli(['prospects', 'add', leads, '--json'], noDbEnv)).code).toBe(0)
     const mine = documentOf(
       ProspectsList,
-      await runCli(['prospects', 'list', '--miner', '5FromConfig', '--json'], noDbEnv),
+      await runCli(['prospects', 'list', '--miner', hotkeyOf('cli-fromconfig'), '--json'], noDbEnv),
     )
     expect(mine.prospects).toHaveLength(1) // the hotkey came from the file
     const flagWins = await runCli(['epoch', 'clock', '--db', 'mysql://nope', '--json'], noDbEnv)

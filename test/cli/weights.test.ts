@@ -7,7 +7,7 @@ import {devPair, offlineChain, writeSubnet} from '../chain/helpers.js'
 import EpochWeights from '../../src/commands/epoch/weights.js'
 import {runCli} from '../support/cli.js'
 import {startSubtensorNode, type SubtensorNode} from '../support/subtensor-node.js'
-import {createWorld, type World} from '../support/world.js'
+import {createWorld, validator, type World} from '../support/world.js'
 
 // The public btwallet test vector (btwallet's phrase "old leopard transfer ..."): the operator's hotkey.
 const PHRASE = 'old leopard transfer rib spatial phone calm indicate online fire caution review'
@@ -52,7 +52,7 @@ describe('leadpoet epoch weights against a subtensor node', () => {
       )
     }
     for (const n of [1, 2, 3]) {
-      const v = await world.as({hotkey: `v${n}`, role: 'validator'})
+      const v = await world.as(validator(n))
       const {prospects} = await v.pull(10)
       await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 1})))
     }

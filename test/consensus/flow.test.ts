@@ -24,6 +24,11 @@ function lead(n: number | string, overrides: Record<string, unknown> = {}) {
   }
 }
 
+const V = (n: number) => validator(n).hotkey
+const M = (n: number) => miner(n).hotkey
+/** Rows as the database lists them, ordered by their first column (a hotkey). */
+const inHotkeyOrder = <T extends [string, ...unknown[]]>(rows: T[]): T[] => rows.sort((a, b) => (a[0] < b[0] ? -1 : 1))
+
 const vote = (prospectId: string, isValid: boolean, score = isValid ? 0.9 : 0.2): Assessment => ({
   prospect_id: prospectId,
   is_valid: isValid,
@@ -97,7 +102,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect(leads[0]).toMatchObject({
       prospect_id: accepted,
       validator_count: 3,
-      consensus_validators: ['validator-1', 'validator-2', 'validator-3'],
+      consensus_validators: [V(1), V(2), V(3)].sort(),
     })
     expect(Number(leads[0]!.consensus_score)).toBeCloseTo((0.9 + 0.2 + 0.9) / 3, 2)
 
@@ -182,7 +187,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       'select validator_hotkey from public.validation_tracking where prospect_id = $1 order by 1',
       [id],
     )
-    expect(voters.map((v) => v.validator_hotkey)).toEqual(['validator-1', 'validator-2', 'validator-4'])
+    expect(voters.map((v) => v.validator_hotkey)).toEqual([V(1), V(2), V(4)].sort())
   })
 
   it('given a validator ahead of the others, when a slot behind its position reopens, then it still gets it', async () => {
@@ -317,7 +322,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     // Epoch 5 has the three leases (participation), but no decision to judge anyone by.
     const five = await world.operator.eligibility(5)
     expect(five.validators).toEqual(
-      ['validator-1', 'validator-2', 'validator-3'].map((hotkey) =>
+      [V(1), V(2), V(3)].sort().map((hotkey) =>
         expect.objectContaining({
           validator_hotkey: hotkey,
           leases: 1,
@@ -329,15 +334,15 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       ),
     )
     const six = await world.operator.eligibility(6)
-    expect(six.validators.map((v) => [v.validator_hotkey, v.decided_leads, v.matching_votes, v.eligible])).toEqual([
-      ['validator-1', 1, 1, true],
-      ['validator-2', 1, 0, false],
-      ['validator-3', 1, 1, true],
-    ])
+    expect(six.validators.map((v) => [v.validator_hotkey, v.decided_leads, v.matching_votes, v.eligible])).toEqual(
+      inHotkeyOrder([
+        [V(1), 1, 1, true],
+        [V(2), 1, 0, false],
+        [V(3), 1, 1, true],
+      ]),
+    )
     expect((await world.operator.minerWeights(5)).miners).toEqual([])
-    expect((await world.operator.minerWeights(6)).miners).toEqual([
-      {miner_hotkey: 'miner-1', accepted_leads: 1, share: 1},
-    ])
+    expect((await world.operator.minerWeights(6)).miners).toEqual([{miner_hotkey: M(1), accepted_leads: 1, share: 1}])
   })
 
   it('given crafted votes, then eligibility holds at exactly 10 % and fails just below, and miner weights are accepted shares', async () => {
@@ -359,32 +364,34 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const report = await world.operator.eligibility()
     expect(report).toMatchObject({epoch: 3, closed: false, rules: {eligibility_threshold: 0.1}})
     const byHotkey = Object.fromEntries(report.validators.map((v) => [v.validator_hotkey, v]))
-    expect(byHotkey['validator-3']).toMatchObject({
+    expect(byHotkey[V(3)]).toMatchObject({
       decided_leads: 10,
       matching_votes: 1,
       agreement: 0.1,
       eligible: true,
     })
-    expect(byHotkey['validator-4']).toMatchObject({
+    expect(byHotkey[V(4)]).toMatchObject({
       decided_leads: 11,
       matching_votes: 1,
       eligible: false,
       failed_rules: ['agreement_below_threshold'],
     })
-    expect(byHotkey['validator-1']).toMatchObject({decided_leads: 21, matching_votes: 21, eligible: true})
+    expect(byHotkey[V(1)]).toMatchObject({decided_leads: 21, matching_votes: 21, eligible: true})
 
     const weights = await world.operator.minerWeights()
     expect(weights.accepted_leads).toBe(21)
-    expect(weights.miners.map((m) => [m.miner_hotkey, m.accepted_leads])).toEqual([
-      ['miner-1', 18],
-      ['miner-2', 3],
-    ])
+    expect(weights.miners.map((m) => [m.miner_hotkey, m.accepted_leads])).toEqual(
+      inHotkeyOrder([
+        [M(1), 18],
+        [M(2), 3],
+      ]),
+    )
     expect(weights.miners.reduce((sum, m) => sum + m.share, 0)).toBeCloseTo(1, 12)
-    expect(weights.miners[1]!.share).toBeCloseTo(3 / 21, 12)
+    expect(weights.miners.find((m) => m.miner_hotkey === M(2))!.share).toBeCloseTo(3 / 21, 12)
 
     // A validator sees its own row only.
     const own = await x.eligibility()
-    expect(own.validators.map((v) => v.validator_hotkey)).toEqual(['validator-3'])
+    expect(own.validators.map((v) => v.validator_hotkey)).toEqual([V(3)])
   })
 
   it('given an epoch, then it closes only once it is over, idempotently, and clearing keeps unclosed and recent epochs', async () => {
@@ -404,8 +411,8 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     }
     const closed = await world.operator.closeEpoch(1)
     expect(closed).toMatchObject({epoch: 1, already_closed: false, decided_leads: 1, accepted_leads: 1})
-    expect(closed.weights).toEqual([{miner_hotkey: 'miner-1', accepted_leads: 1, share: 1}])
-    expect(closed.eligibility.map((e) => e.validator_hotkey)).toEqual(['validator-1', 'validator-2', 'validator-3'])
+    expect(closed.weights).toEqual([{miner_hotkey: M(1), accepted_leads: 1, share: 1}])
+    expect(closed.eligibility.map((e) => e.validator_hotkey)).toEqual([V(1), V(2), V(3)].sort())
     const again = await world.operator.closeEpoch(1)
     expect(again).toMatchObject({epoch: 1, already_closed: true, closed_at: closed.closed_at})
 
@@ -467,7 +474,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const seenByC = await c.prospect(id!)
     expect(seenByC).toMatchObject({votes_visible: false, votes: []})
     const seenByA = await a.prospect(id!)
-    expect(seenByA.votes.map((v) => v.validator_hotkey)).toEqual(['validator-1'])
+    expect(seenByA.votes.map((v) => v.validator_hotkey)).toEqual([V(1)])
     expect((await world.operator.prospect(id!)).votes).toHaveLength(2)
     expect((await rejects((await world.as(miner(9))).prospect(id!))).code).toBe('UNKNOWN_PROSPECT')
 
@@ -528,15 +535,15 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect(stats.decisions.seconds_to_consensus_avg).toBeGreaterThan(0)
     expect(stats.decisions.seconds_to_consensus_p95).toBe(stats.decisions.seconds_to_consensus_avg) // one decision
     const byHotkey = Object.fromEntries(stats.validators.map((v) => [v.validator_hotkey, v]))
-    expect(byHotkey['validator-1']).toMatchObject({
+    expect(byHotkey[V(1)]).toMatchObject({
       leases: 1,
       voted: 1,
       decided_leads: 1,
       agreement: 1,
       eligible: true,
     })
-    expect(byHotkey['validator-3']).toMatchObject({voted: 1, agreement: 0})
-    expect(byHotkey['validator-4']).toMatchObject({
+    expect(byHotkey[V(3)]).toMatchObject({voted: 1, agreement: 0})
+    expect(byHotkey[V(4)]).toMatchObject({
       leases: 1,
       voted: 0,
       lapsed: 0, // its lease is still live
@@ -663,7 +670,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
         'select miner_hotkey from public.prospect_queue where id = $1',
         [prospect_ids[0]],
       )
-      expect(rows).toEqual([{miner_hotkey: 'miner-1'}])
+      expect(rows).toEqual([{miner_hotkey: M(1)}])
     })
   })
 })

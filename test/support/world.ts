@@ -1,8 +1,7 @@
 import {PGlite} from '@electric-sql/pglite'
-import {blake2AsU8a, encodeAddress} from '@polkadot/util-crypto'
 import {migrate} from '../../src/db/migrations.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
-import type {Identity} from '../../src/identity.js'
+import {hotkeyForName, type Identity} from '../../src/identity.js'
 import {ConsensusService} from '../../src/service/consensus.js'
 import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {SupabaseRpcAdapter} from '../../src/adapters/supabase-adapter.js'
@@ -35,13 +34,13 @@ export interface World {
 }
 
 /** A real SS58 address (prefix 42) of its own for each label: deterministic, and nobody's key. */
-export function hotkeyOf(label: string): string {
-  return encodeAddress(blake2AsU8a(`leadpoet-test:${label}`, 256), 42)
-}
+export const hotkeyOf = hotkeyForName
 
-export const operatorIdentity: Identity = {hotkey: 'operator-hotkey', role: 'operator'}
-export const validator = (n: number | string): Identity => ({hotkey: `validator-${n}`, role: 'validator'})
-export const miner = (n: number | string): Identity => ({hotkey: `miner-${n}`, role: 'miner'})
+/** An identity with a hotkey (every participant but the database owner). */
+export type Participant = Identity & {hotkey: string}
+export const operatorIdentity: Participant = {hotkey: hotkeyOf('operator'), role: 'operator'}
+export const validator = (n: number | string): Participant => ({hotkey: hotkeyOf(`validator-${n}`), role: 'validator'})
+export const miner = (n: number | string): Participant => ({hotkey: hotkeyOf(`miner-${n}`), role: 'miner'})
 
 export async function createWorld(backend: Backend, options: {poolSize?: number} = {}): Promise<World> {
   const database = backend === 'pglite' ? undefined : await createTestDatabase()
