@@ -23,9 +23,8 @@ export const LEAD_LIMITS = {
   description: 5000,
   phoneNumber: 40,
   phoneNumbers: 10,
-  /** Unknown fields are kept, but their JSON size is bounded so a lead cannot smuggle megabytes through. */
-  extraFieldsJson: 16_384,
-  extraFields: 50,
+  socials: 10,
+  hash: 128,
 } as const
 
 // C0/C1 controls and bidirectional overrides (used to disguise text); multi-line fields may keep \t \n \r.
@@ -123,49 +122,36 @@ const leadShape = {
   country: text(LEAD_LIMITS.shortText).optional(),
   state: text(LEAD_LIMITS.shortText).optional(),
   city: text(LEAD_LIMITS.shortText).optional(),
+  // The seed's optional company fields and the miner's licence attestation.
+  ownership_type: text(LEAD_LIMITS.shortText).optional(),
+  company_type: text(LEAD_LIMITS.shortText).optional(),
+  number_of_locations: z
+    .union([z.number({message: 'must be a count or a band'}).int().min(0).max(10_000_000), text(32)])
+    .optional(),
+  socials: z
+    .record(text(64), httpUrl())
+    .refine((socials) => Object.keys(socials).length <= LEAD_LIMITS.socials, {
+      message: `must list at most ${LEAD_LIMITS.socials} networks`,
+    })
+    .optional(),
+  license_doc_hash: text(LEAD_LIMITS.hash).optional(),
+  license_doc_url: httpUrl().optional(),
 }
 
-const KNOWN_FIELDS = new Set(Object.keys(leadShape))
+/**
+ * Every field a lead may carry. The database refuses any other at enqueue, by name
+ * (leadpoet.prospect_fields(); test/db/prospect-fields.test.ts keeps the two lists equal).
+ */
+export const LEAD_FIELDS = Object.keys(leadShape) as (keyof typeof leadShape)[]
 
 /**
- * The lead schema. Fields not listed here are kept (loose object) so nothing a miner sent is lost,
- * within the bounds of LEAD_LIMITS. `full_name` is filled from first + last when absent.
+ * The lead schema: unknown fields are refused by name (a prospect carries what validators judge,
+ * nothing else). `full_name` is filled from first + last when absent.
  */
-export const leadSchema = z
-  .looseObject(leadShape)
-  .superRefine((lead, ctx) => {
-    const extra = Object.keys(lead).filter((key) => !KNOWN_FIELDS.has(key))
-    if (extra.length > LEAD_LIMITS.extraFields) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [],
-        message: `has ${extra.length} unknown fields (at most ${LEAD_LIMITS.extraFields})`,
-      })
-      return
-    }
-    let size = 0
-    for (const key of extra) {
-      let json: string | undefined
-      try {
-        json = JSON.stringify(lead[key])
-      } catch {
-        ctx.addIssue({code: 'custom', path: [key], message: 'is not JSON-serialisable'})
-        return
-      }
-      size += key.length + (json?.length ?? 0)
-    }
-    if (size > LEAD_LIMITS.extraFieldsJson) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [],
-        message: `unknown fields take ${size} characters as JSON (at most ${LEAD_LIMITS.extraFieldsJson})`,
-      })
-    }
-  })
-  .transform((lead): typeof lead & {full_name: string} => ({
-    ...lead,
-    full_name: lead.full_name ?? `${lead.first} ${lead.last}`,
-  }))
+export const leadSchema = z.strictObject(leadShape).transform((lead): typeof lead & {full_name: string} => ({
+  ...lead,
+  full_name: lead.full_name ?? `${lead.first} ${lead.last}`,
+}))
 
 export type Lead = z.output<typeof leadSchema>
 
@@ -196,13 +182,18 @@ export function parseLead(input: unknown): ParsedLead {
   if (result.success) return {ok: true, lead: result.data}
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => {
+    issues: result.error.issues.flatMap((issue): LeadIssue[] => {
+      // One issue per unknown field, named: the database refuses them the same way at enqueue.
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => ({field: key, message: 'is not a lead field'}))
       const [key] = issue.path
       const missing = issue.path.length === 1 && typeof key === 'string' && input[key] === undefined
-      return {
-        field: issue.path.length === 0 ? '(lead)' : issue.path.map(String).join('.'),
-        message: missing ? 'is required' : issue.message,
-      }
+      return [
+        {
+          field: issue.path.length === 0 ? '(lead)' : issue.path.map(String).join('.'),
+          message: missing ? 'is required' : issue.message,
+        },
+      ]
     }),
   }
 }

@@ -91,6 +91,11 @@ export class ConsensusService {
     return new Set(await this.call('known_lead_emails', z.array(z.string()), {p_emails: emails}))
   }
 
+  /** Records hotkey -> coldkey from the metagraph: hotkeys under one coldkey are one owner. */
+  recordHotkeyOwners(owners: Readonly<Record<string, string>>): Promise<{recorded: number}> {
+    return this.call('record_hotkey_owners', z.object({recorded: z.number().int()}), {p_owners: owners})
+  }
+
   stats(epoch?: number): Promise<R.ConsensusStats> {
     return this.call('consensus_stats', R.ConsensusStats, {p_epoch: epoch ?? null})
   }

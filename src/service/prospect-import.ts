@@ -124,7 +124,7 @@ export async function importProspects(
   service: ConsensusService,
   read: {format: Format; rows: ProspectRow[]},
 ): Promise<ImportResult> {
-  const good: Lead[] = []
+  const good: {line: number; lead: Lead}[] = []
   const refused: RefusedRow[] = []
   for (const row of read.rows) {
     if (row.value instanceof MalformedLine) {
@@ -132,15 +132,26 @@ export async function importProspects(
       continue
     }
     const parsed = parseLead(row.value)
-    if (parsed.ok) good.push(parsed.lead)
+    if (parsed.ok) good.push({line: row.line, lead: parsed.lead})
     else refused.push({line: row.line, issues: parsed.issues})
   }
   const prospectIds: string[] = []
   if (good.length > 0) {
     const {max_batch_size: batch} = await service.settings()
     for (let start = 0; start < good.length; start += batch) {
-      prospectIds.push(...(await service.enqueue(good.slice(start, start + batch))).prospect_ids)
+      const rows = good.slice(start, start + batch)
+      const result = await service.enqueue(rows.map((row) => row.lead))
+      prospectIds.push(...result.prospect_ids)
+      // The database's own refusals (its quota, duplicates, sizes), by the row's line in the file.
+      for (const outcome of result.results) {
+        if (outcome.outcome === 'queued') continue
+        refused.push({
+          line: rows[outcome.index - 1]!.line,
+          issues: [{field: '(lead)', message: `${outcome.outcome}: ${outcome.message ?? ''}`.trim()}],
+        })
+      }
     }
   }
+  refused.sort((a, b) => a.line - b.line)
   return {format: read.format, rows: read.rows.length, enqueued: prospectIds.length, prospect_ids: prospectIds, refused}
 }

@@ -34,12 +34,31 @@ export const ConsensusSettings = z.object({
   max_abandoned_share: z.number(),
   probation_epochs: count,
   unpulled_expiry_blocks: count.nullable(),
+  ss58_prefix: count,
+  max_pending_per_miner: count,
   updated_at: timestamp,
 })
 export type ConsensusSettings = z.infer<typeof ConsensusSettings>
 export type SettingsChanges = Partial<Omit<ConsensusSettings, 'updated_at'>>
 
-export const EnqueueResult = z.object({enqueued: count, prospect_ids: z.array(z.string().uuid())})
+/** Why the database refuses one prospect at enqueue (the rest of the batch is queued). */
+export const ENQUEUE_REFUSALS = ['unknown_field', 'too_large', 'quota_exceeded'] as const
+
+export const EnqueueResult = z.object({
+  enqueued: count,
+  refused: count,
+  /** the queued prospects' ids, in input order */
+  prospect_ids: z.array(z.string().uuid()),
+  results: z.array(
+    z.object({
+      /** 1-based position in the batch */
+      index: count,
+      outcome: z.enum(['queued', ...ENQUEUE_REFUSALS]),
+      prospect_id: z.string().uuid().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+})
 export type EnqueueResult = z.infer<typeof EnqueueResult>
 
 export const PulledProspect = z.object({
@@ -82,6 +101,7 @@ export const VOTE_OUTCOMES = [
   'lease_expired',
   'lease_released',
   'already_decided',
+  'self_vote',
 ] as const
 export const DECISIONS = ['accepted', 'rejected'] as const
 export const DECISION_REASONS = [
@@ -206,13 +226,15 @@ export type ClearResult = z.infer<typeof ClearResult>
 
 export const ProspectConsensus = z.object({
   prospect_id: z.string().uuid(),
-  miner_hotkey: z.string(),
+  /** null for a validator before the decision (no cherry-picking by miner) */
+  miner_hotkey: z.string().nullable(),
   queued_at: timestamp,
   consensus_status: z.enum(CONSENSUS_STATUSES).nullable(),
   decision_reason: z.enum(DECISION_REASONS).nullable(),
   consensus_epoch: count.nullable(),
   consensus_timestamp: timestamp.nullable(),
-  holders: count,
+  /** null for a validator before the decision */
+  holders: count.nullable(),
   votes_visible: z.boolean(),
   votes: z.array(
     z.object({

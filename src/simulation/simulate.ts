@@ -188,16 +188,22 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
         const {prospects} = pulled
         if (prospects.length === 0) return
         if (v.kind === 'slow') return // holds one batch of leases and never votes in time
-        const votes: Assessment[] = prospects.map((p) => {
-          const index = p.prospect.sim_index as number
+        const votes: Assessment[] = prospects.flatMap((p) => {
+          // The ground truth is the simulator's own: the prospect carries nothing but the lead. A
+          // prospect decided while this batch was on its way is no longer remembered: no vote.
+          const index = indexOf.get(p.prospect_id)
+          if (index === undefined) return []
           const valid = verdict(v, index)
-          return {
-            prospect_id: p.prospect_id,
-            is_valid: valid,
-            score: valid ? 0.9 : 0.2,
-            rejection_reasons: valid ? [] : [{check: 'simulated', message: `${v.kind} validator says invalid`}],
-          }
+          return [
+            {
+              prospect_id: p.prospect_id,
+              is_valid: valid,
+              score: valid ? 0.9 : 0.2,
+              rejection_reasons: valid ? [] : [{check: 'simulated', message: `${v.kind} validator says invalid`}],
+            },
+          ]
         })
+        if (votes.length === 0) continue // decided meanwhile: held leases of decided prospects never come back
         record(await v.service.submit(votes))
       }
     }
@@ -283,10 +289,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   }
 }
 
-/** A plausible lead; `sim_index` ties it to its ground truth. */
+/** A plausible lead, told apart from the others by its index. */
 function simulatedLead(index: number): Record<string, unknown> {
   return {
-    sim_index: index,
     business: `Simulated Co ${index}`,
     full_name: `Sam Example${index}`,
     first: 'Sam',

@@ -141,3 +141,77 @@ alter table leadpoet.weight_commits
     and 0 <= all (uids) and 65535 >= all (uids) and 0 <= all (weights) and 65535 >= all (weights)
     and 0 <= all (salt) and 65535 >= all (salt)),
   add constraint weight_commits_chain_epoch_check check (chain_epoch >= 0);
+
+-- ---------------------------------------------------------------------------------------------
+-- Fair turns for every miner. Pulls serve the queue in (fair_round, queue_seq) order: a miner's
+-- k-th waiting prospect is in round k counted from where the validators are when it is queued, so
+-- a flood from one miner is interleaved with everyone else's prospects instead of standing in front
+-- of them. Rounds are assigned under the enqueue lock, always past every validator's position, so
+-- the order stays append-only for every validator (nothing is ever queued behind a position).
+
+alter table leadpoet.settings
+  add column max_pending_per_miner integer not null default 1000
+    check (max_pending_per_miner between 1 and 1000000);
+
+alter table public.prospect_queue
+  add column fair_round bigint,
+  -- Who profits from the prospect: its miner's coldkey when the metagraph snapshot knows it, else
+  -- the miner's hotkey. A validator never judges a prospect of its own owner.
+  add column owner_key text;
+
+create table leadpoet.miner_queue_rounds (
+  miner_hotkey text primary key,
+  last_round bigint not null default 0
+);
+
+-- Every pending prospect takes the round it would have had under fair turns from the start.
+with numbered as (
+  select q.id, row_number() over (partition by q.miner_hotkey order by q.queue_seq) as n
+    from public.prospect_queue q
+   where q.consensus_status = 'pending'
+)
+update public.prospect_queue q set fair_round = n.n from numbered n where q.id = n.id;
+update public.prospect_queue set fair_round = 0 where fair_round is null;
+update public.prospect_queue set owner_key = miner_hotkey;
+insert into leadpoet.miner_queue_rounds (miner_hotkey, last_round)
+select q.miner_hotkey, max(q.fair_round) from public.prospect_queue q group by q.miner_hotkey;
+alter table public.prospect_queue
+  alter column fair_round set not null,
+  alter column owner_key set not null;
+
+comment on column public.prospect_queue.fair_round is
+  'Fair turns: the prospect''s round (its miner''s k-th waiting prospect, counted from the validators'' position when it was queued). Pulls serve (fair_round, queue_seq) order.';
+
+-- The pull's two scans, now in fair order.
+drop index public.prospect_queue_pending_idx;
+drop index public.prospect_queue_reopened_idx;
+create index prospect_queue_pending_idx on public.prospect_queue (fair_round, queue_seq)
+  where consensus_status = 'pending';
+create index prospect_queue_reopened_idx on public.prospect_queue (fair_round, queue_seq)
+  where consensus_status = 'pending' and reopened;
+
+-- A miner's prospects: its listing, and the pending count its quota is checked against.
+create index prospect_queue_miner_idx on public.prospect_queue (miner_hotkey, queue_seq);
+create index prospect_queue_miner_pending_idx on public.prospect_queue (miner_hotkey)
+  where consensus_status = 'pending';
+
+-- A validator's position becomes a place in fair order; every validator reads the queue again from
+-- the start once (what it already pulled is passed over).
+alter table leadpoet.validator_queue_positions add column last_round bigint not null default 0;
+update leadpoet.validator_queue_positions set last_round = 0, last_seq = 0;
+
+-- ---------------------------------------------------------------------------------------------
+-- Owners: hotkeys under one coldkey are one owner (from the metagraph snapshot, `auth metagraph`).
+
+create table leadpoet.hotkey_owners (
+  hotkey text primary key,
+  coldkey text not null,
+  updated_at timestamptz not null default now()
+);
+
+alter table leadpoet.miner_queue_rounds enable row level security;
+alter table leadpoet.hotkey_owners enable row level security;
+
+-- The one-row tables are never auto-analysed (too small to reach the threshold): give the planner
+-- their real size, so no per-request plan is costed as if they held a thousand rows.
+analyze leadpoet.settings, leadpoet.chain_anchor;

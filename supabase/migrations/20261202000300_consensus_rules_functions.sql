@@ -50,7 +50,8 @@ declare
   v_allowed text[] := array['quorum', 'majority', 'eligibility_threshold', 'lease_seconds',
                             'max_live_leases_per_validator', 'blocks_per_epoch', 'block_seconds',
                             'max_batch_size', 'quorum_timeout_blocks', 'min_decided_per_epoch',
-                            'max_abandoned_share', 'probation_epochs', 'unpulled_expiry_blocks', 'ss58_prefix'];
+                            'max_abandoned_share', 'probation_epochs', 'unpulled_expiry_blocks', 'ss58_prefix',
+                            'max_pending_per_miner'];
   -- Settings that may be null (turned off).
   v_nullable text[] := array['unpulled_expiry_blocks'];
   v_unknown text;
@@ -82,7 +83,7 @@ begin
            max_batch_size = v_new.max_batch_size, quorum_timeout_blocks = v_new.quorum_timeout_blocks,
            min_decided_per_epoch = v_new.min_decided_per_epoch, max_abandoned_share = v_new.max_abandoned_share,
            probation_epochs = v_new.probation_epochs, unpulled_expiry_blocks = v_new.unpulled_expiry_blocks,
-           ss58_prefix = v_new.ss58_prefix,
+           ss58_prefix = v_new.ss58_prefix, max_pending_per_miner = v_new.max_pending_per_miner,
            updated_at = now();
   exception when check_violation or invalid_text_representation or numeric_value_out_of_range then
     raise exception using errcode = 'LP400', message = 'settings refused: ' || sqlerrm;
@@ -212,8 +213,145 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
+-- Enqueue (miners): fair turns, quotas and sizes, refused per row
+
+-- The fields a prospect may carry (the lead schema, src/lead.ts: test/db/prospect-fields.test.ts
+-- keeps the two lists equal). Anything else is refused by name at enqueue.
+create function leadpoet.prospect_fields()
+returns text[]
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+  select array['business', 'full_name', 'first', 'last', 'email', 'role', 'website', 'industry', 'sub_industry',
+               'region', 'linkedin', 'source_url', 'source_type', 'license_doc_hash', 'license_doc_url',
+               'description', 'phone_numbers', 'founded_year', 'ownership_type', 'company_type',
+               'number_of_locations', 'socials', 'company_linkedin', 'employee_count', 'country', 'state', 'city']
+$$;
+
+-- Why one prospect cannot be queued as it is (null when it can): an unknown field, named; a field
+-- over 2 KiB; a prospect over 16 KiB.
+create function leadpoet.prospect_problem(p_prospect jsonb)
+returns jsonb
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+  select case
+    when exists (select 1 from jsonb_object_keys(p_prospect) k where not (k = any (leadpoet.prospect_fields())))
+      then jsonb_build_object('outcome', 'unknown_field', 'message', 'unknown field ' ||
+             (select string_agg(left(k, 64), ', ' order by k) from jsonb_object_keys(p_prospect) k
+               where not (k = any (leadpoet.prospect_fields()))))
+    when octet_length(p_prospect::text) > 16384
+      then jsonb_build_object('outcome', 'too_large',
+             'message', format('the prospect is %s bytes of JSON, over 16 KiB', octet_length(p_prospect::text)))
+    when exists (select 1 from jsonb_each(p_prospect) e where octet_length(e.value::text) > 2048)
+      then jsonb_build_object('outcome', 'too_large', 'message', 'field ' ||
+             (select string_agg(e.key, ', ' order by e.key) from jsonb_each(p_prospect) e
+               where octet_length(e.value::text) > 2048) || ' is over 2 KiB')
+  end
+$$;
+
+-- Every insert into the queue (the enqueue function's, or an operator's direct one) gets its fair
+-- round here, under the enqueue lock the statement trigger took: one past the miner's last round,
+-- and never before the furthest validator's position (so no row lands behind anyone's position).
+-- The owner is the miner's coldkey when known.
+create function leadpoet.assign_fair_round()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_frontier bigint := coalesce((select p.last_round from leadpoet.validator_queue_positions p
+                                  order by p.last_round desc limit 1), 0);
+begin
+  if new.fair_round is null then
+    insert into leadpoet.miner_queue_rounds as r (miner_hotkey, last_round)
+    values (new.miner_hotkey, v_frontier + 1)
+    on conflict (miner_hotkey) do update set last_round = greatest(r.last_round, v_frontier) + 1
+    returning r.last_round into new.fair_round;
+  end if;
+  new.owner_key := coalesce(new.owner_key,
+                            (select o.coldkey from leadpoet.hotkey_owners o where o.hotkey = new.miner_hotkey),
+                            new.miner_hotkey);
+  return new;
+end
+$$;
+create trigger prospect_queue_assign_fair_round
+  before insert on public.prospect_queue
+  for each row execute function leadpoet.assign_fair_round();
+create index validator_queue_positions_round_idx on leadpoet.validator_queue_positions (last_round);
+
+-- Outcomes per prospect, in input order: queued, or refused with a reason (unknown_field,
+-- too_large, quota_exceeded: over max_pending_per_miner waiting prospects). A malformed batch (not
+-- an array of objects, over the batch cap) is refused whole, before anything is written.
+create or replace function public.enqueue_prospects(p_prospects jsonb)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_caller leadpoet.caller := leadpoet.require_caller(array['miner']);
+  s leadpoet.settings;
+  v_bad record;
+  v_room integer;
+  v_result jsonb;
+begin
+  select * into s from leadpoet.settings;
+  perform leadpoet.require_batch(p_prospects, 'prospects');
+  select a.i, jsonb_typeof(a.e) as kind into v_bad
+    from jsonb_array_elements(p_prospects) with ordinality a (e, i)
+   where jsonb_typeof(a.e) <> 'object'
+   order by a.i limit 1;
+  if found then
+    raise exception using errcode = 'LP400', message = format('prospect %s is a JSON %s, not an object', v_bad.i, v_bad.kind);
+  end if;
+
+  -- Queue order is commit order, and fair rounds are read off the validators' positions: both
+  -- under the enqueue lock (the statement trigger takes it too; taken first here so the quota
+  -- count below cannot race another enqueue of the same miner).
+  perform pg_advisory_xact_lock(71001, 0);
+  v_room := s.max_pending_per_miner - (select count(*) from public.prospect_queue q
+                                         where q.miner_hotkey = v_caller.hotkey and q.consensus_status = 'pending');
+
+  -- Each row is judged in input order: its own problems first, then the quota; the ids are drawn
+  -- here so the answer can name each queued row's id in input order.
+  with input as (
+      select a.i, a.e, leadpoet.prospect_problem(a.e) as problem, gen_random_uuid() as new_id
+        from jsonb_array_elements(p_prospects) with ordinality a (e, i)
+    ), ranked as (
+      select x.*, row_number() over (partition by x.problem is null order by x.i) as n from input x
+    ), judged as (
+      select r.i, r.e, r.new_id,
+             case when r.problem is not null then r.problem ->> 'outcome'
+                  when r.n > greatest(v_room, 0) then 'quota_exceeded'
+                  else 'queued' end as outcome,
+             case when r.problem is not null then r.problem ->> 'message'
+                  when r.n > greatest(v_room, 0) then format(
+                    'the miner already has %s prospects waiting (max_pending_per_miner %s)',
+                    s.max_pending_per_miner - v_room + r.n - 1, s.max_pending_per_miner) end as message
+        from ranked r
+    ), inserted as (
+      insert into public.prospect_queue (id, miner_hotkey, prospect, queued_block)
+      select j.new_id, v_caller.hotkey, j.e, leadpoet.current_block() from judged j where j.outcome = 'queued' order by j.i
+      returning id
+    )
+    select jsonb_build_object(
+             'enqueued', count(*) filter (where j.outcome = 'queued'),
+             'refused', count(*) filter (where j.outcome <> 'queued'),
+             'prospect_ids', coalesce(jsonb_agg(j.new_id order by j.i) filter (where j.outcome = 'queued'), '[]'::jsonb),
+             'results', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                          'index', j.i, 'outcome', j.outcome, 'message', j.message,
+                          'prospect_id', case when j.outcome = 'queued' then j.new_id end)) order by j.i))
+    into v_result
+    from judged j;
+  return v_result;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
 -- Pull (validators)
 
+-- The queue is served in fair order, (fair_round, queue_seq): round-robin by miner, oldest first
+-- within a miner. A validator never gets a prospect of its own owner (its hotkey, or its coldkey's).
 -- Planner settings: as before, every statement is an index walk that stops early or a key probe.
 create or replace function public.pull_prospects_for_validator(p_limit integer default 50)
 returns jsonb
@@ -230,6 +368,8 @@ declare
   v_block bigint;
   v_epoch bigint;
   v_expires_block bigint;
+  v_owner text;
+  v_round bigint;
   v_position bigint;
   v_live integer;
   v_room integer;
@@ -237,8 +377,8 @@ declare
   v_held jsonb;
   v_taken jsonb;
   v_taken_ids uuid[];
-  v_last_read bigint;
-  v_first_skipped bigint;
+  v_last_read record;
+  v_first_skipped record;
   v_probation leadpoet.validator_probations;
 begin
   select * into s from leadpoet.settings;
@@ -257,11 +397,15 @@ begin
     perform leadpoet.raise_not_eligible(v_caller.hotkey, v_probation.source_epoch, format('on probation in epoch %s', v_epoch));
   end if;
   v_expires_block := v_block + ceil(s.lease_seconds / s.block_seconds)::bigint;
+  v_owner := coalesce((select o.coldkey from leadpoet.hotkey_owners o where o.hotkey = v_caller.hotkey), v_caller.hotkey);
+  -- An enqueue in flight reads the positions to place its rows past them: it must not read them
+  -- while this pull moves one (enqueues take this lock exclusively, pulls share it).
+  perform pg_advisory_xact_lock_shared(71001, 0);
 
   -- One pull at a time per validator (its lease cap and queue position); others never wait on it.
   insert into leadpoet.validator_queue_positions (validator_hotkey) values (v_caller.hotkey)
   on conflict do nothing;
-  select p.last_seq into v_position from leadpoet.validator_queue_positions p
+  select p.last_round, p.last_seq into v_round, v_position from leadpoet.validator_queue_positions p
    where p.validator_hotkey = v_caller.hotkey for update;
 
   select count(*) into v_live from leadpoet.prospect_leases l
@@ -283,20 +427,20 @@ begin
   v_room := least(p_limit - jsonb_array_length(v_held), s.max_live_leases_per_validator - v_live);
 
   if v_room > 0 then
-    -- Candidates, unlocked and in queue order: slots reopened behind this validator's position,
+    -- Candidates, unlocked and in fair order: slots reopened behind this validator's position,
     -- then the queue ahead of it. Both walks stop after v_room rows that can be taken.
     v_candidates := array(
       select c.id from (
-        (select q.id, q.queue_seq from public.prospect_queue q
-          where q.consensus_status = 'pending' and q.reopened and q.queue_seq <= v_position
-            and q.pull_count < s.quorum and not (v_caller.hotkey = any (q.validators_pulled))
-          order by q.queue_seq limit v_room)
+        (select q.id, q.fair_round, q.queue_seq from public.prospect_queue q
+          where q.consensus_status = 'pending' and q.reopened and (q.fair_round, q.queue_seq) <= (v_round, v_position)
+            and q.pull_count < s.quorum and not (v_caller.hotkey = any (q.validators_pulled)) and q.owner_key <> v_owner
+          order by q.fair_round, q.queue_seq limit v_room)
         union all
-        (select q.id, q.queue_seq from public.prospect_queue q
-          where q.consensus_status = 'pending' and q.queue_seq > v_position
-            and q.pull_count < s.quorum and not (v_caller.hotkey = any (q.validators_pulled))
-          order by q.queue_seq limit v_room)
-      ) c order by c.queue_seq limit v_room);
+        (select q.id, q.fair_round, q.queue_seq from public.prospect_queue q
+          where q.consensus_status = 'pending' and (q.fair_round, q.queue_seq) > (v_round, v_position)
+            and q.pull_count < s.quorum and not (v_caller.hotkey = any (q.validators_pulled)) and q.owner_key <> v_owner
+          order by q.fair_round, q.queue_seq limit v_room)
+      ) c order by c.fair_round, c.queue_seq limit v_room);
 
     -- Take what is still free. SKIP LOCKED: a row another transaction holds right now is passed over
     -- (the position below stays before it). `id = any(array)` keeps this on the primary key.
@@ -305,7 +449,7 @@ begin
        where q.id = any (v_candidates)
          and q.consensus_status = 'pending' and q.pull_count < s.quorum
          and not (v_caller.hotkey = any (q.validators_pulled))
-       order by q.queue_seq
+       order by q.fair_round, q.queue_seq
          for update skip locked
     ), taken as (
       update public.prospect_queue q
@@ -315,7 +459,7 @@ begin
              first_leased_block = coalesce(q.first_leased_block, v_block)
         from free
        where q.id = free.id
-      returning q.id, q.queue_seq, q.prospect, q.created_at
+      returning q.id, q.fair_round, q.queue_seq, q.prospect, q.created_at
     ), leased as (
       insert into leadpoet.prospect_leases (prospect_id, validator_hotkey, leased_block, expires_block, epoch_number)
       select t.id, v_caller.hotkey, v_block, v_expires_block, v_epoch from taken t
@@ -323,24 +467,34 @@ begin
     )
     select coalesce(jsonb_agg(jsonb_build_object('prospect_id', t.id, 'lead_id', t.id, 'prospect', t.prospect,
                                                  'queued_at', t.created_at, 'lease_expires_block', v_expires_block)
-                              order by t.queue_seq), '[]'::jsonb),
+                              order by t.fair_round, t.queue_seq), '[]'::jsonb),
            coalesce(array_agg(t.id), '{}')
       into v_taken, v_taken_ids
       from taken t;
 
     -- Move the position over what was read ahead of it, but stay before any row that was skipped
-    -- and may still have a slot for this validator.
-    select max(q.queue_seq),
-           min(q.queue_seq) filter (where not (q.id = any (v_taken_ids))
-                                      and q.consensus_status = 'pending' and q.pull_count < s.quorum
-                                      and not (v_caller.hotkey = any (q.validators_pulled)))
-      into v_last_read, v_first_skipped
+    -- and may still have a slot for this validator (just before it: same round, one seq earlier).
+    select q.fair_round, q.queue_seq into v_last_read
       from public.prospect_queue q
-     where q.id = any (v_candidates) and q.queue_seq > v_position;
-    if v_last_read is not null then
+     where q.id = any (v_candidates) and (q.fair_round, q.queue_seq) > (v_round, v_position)
+     order by q.fair_round desc, q.queue_seq desc limit 1;
+    select q.fair_round, q.queue_seq into v_first_skipped
+      from public.prospect_queue q
+     where q.id = any (v_candidates) and (q.fair_round, q.queue_seq) > (v_round, v_position)
+       and not (q.id = any (v_taken_ids)) and q.consensus_status = 'pending' and q.pull_count < s.quorum
+       and not (v_caller.hotkey = any (q.validators_pulled))
+     order by q.fair_round, q.queue_seq limit 1;
+    if v_last_read.fair_round is not null then
       update leadpoet.validator_queue_positions p
-         set last_seq = greatest(v_position, coalesce(v_first_skipped - 1, v_last_read)), updated_at = now()
-       where p.validator_hotkey = v_caller.hotkey;
+         set last_round = case when v_first_skipped.fair_round is null then v_last_read.fair_round
+                               else v_first_skipped.fair_round end,
+             last_seq = case when v_first_skipped.fair_round is null then v_last_read.queue_seq
+                             else v_first_skipped.queue_seq - 1 end,
+             updated_at = now()
+       where p.validator_hotkey = v_caller.hotkey
+         and (case when v_first_skipped.fair_round is null then v_last_read.fair_round else v_first_skipped.fair_round end,
+              case when v_first_skipped.fair_round is null then v_last_read.queue_seq else v_first_skipped.queue_seq - 1 end)
+             > (v_round, v_position);
     end if;
     v_live := v_live + coalesce(cardinality(v_taken_ids), 0);
   end if;
@@ -421,6 +575,138 @@ begin
     returning q.id, q.consensus_status, q.decision_reason
   )
   select d.id, d.consensus_status, d.decision_reason from decided d;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Submit (validators)
+
+-- Outcomes per assessment: recorded, unchanged (the identical vote was already in: a retry),
+-- and the refusals conflicting_vote, not_pulled, lease_expired, lease_released, already_decided and
+-- self_vote (the prospect is the caller's own owner's: its hotkey, or a hotkey under its coldkey).
+-- Refusals do not fail the batch; malformed input does, before anything is written.
+-- Planner settings as for the pull: a submit touches its batch's rows by key and nothing else.
+create or replace function public.submit_assessments(p_assessments jsonb)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+set enable_bitmapscan = off
+set jit = off
+as $$
+declare
+  v_caller leadpoet.caller := leadpoet.require_caller(array['validator']);
+  v_bad record;
+  v_ids uuid[];
+  v_unknown text;
+  v_block bigint;
+  v_epoch bigint;
+  v_outcomes jsonb;
+  v_recorded uuid[];
+  v_decisions jsonb;
+  v_owner text;
+begin
+  perform leadpoet.require_batch(p_assessments, 'assessments');
+  select a.i, p.problem into v_bad
+    from jsonb_array_elements(p_assessments) with ordinality a (e, i)
+   cross join lateral (select leadpoet.assessment_problem(a.e) as problem) p
+   where p.problem is not null
+   order by a.i limit 1;
+  if found then
+    raise exception using errcode = 'LP400', message = format('assessment %s: %s', v_bad.i, v_bad.problem);
+  end if;
+  select (a.e ->> 'prospect_id')::uuid::text into v_unknown
+    from jsonb_array_elements(p_assessments) a (e)
+   group by (a.e ->> 'prospect_id')::uuid having count(*) > 1 limit 1;
+  if found then
+    raise exception using errcode = 'LP400', message = format('prospect %s appears twice in the batch', v_unknown);
+  end if;
+
+  v_ids := array(select (a.e ->> 'prospect_id')::uuid from jsonb_array_elements(p_assessments) a (e));
+  select string_agg(i.id::text, ', ') into v_unknown
+    from unnest(v_ids) i (id)
+   where i.id <> all (array(select q.id from public.prospect_queue q where q.id = any (v_ids)));
+  if v_unknown is not null then
+    raise exception using errcode = 'LP404', message = 'unknown prospect: ' || v_unknown;
+  end if;
+
+  -- Lock the batch's prospects in one order (by id), so concurrent batches cannot deadlock. Every
+  -- vote on a prospect is written and counted under its lock: that makes each decision exactly-once.
+  perform 1 from public.prospect_queue q where q.id = any (v_ids) order by q.id for update;
+  v_block := leadpoet.current_block();
+  v_epoch := leadpoet.lock_decision_epoch();
+  v_owner := coalesce((select o.coldkey from leadpoet.hotkey_owners o where o.hotkey = v_caller.hotkey), v_caller.hotkey);
+
+  with input as (
+    select (a.e ->> 'prospect_id')::uuid as prospect_id,
+           (a.e ->> 'is_valid')::boolean as is_valid,
+           round((a.e -> 'score')::numeric, 2) as score,
+           case when jsonb_typeof(a.e -> 'rejection_reasons') = 'array'
+                then a.e -> 'rejection_reasons' else '[]'::jsonb end as reasons,
+           a.i as position
+      from jsonb_array_elements(p_assessments) with ordinality a (e, i)
+  ), classified as (
+    -- One key probe per assessment, whatever the planner believes about the tables' sizes: a plain
+    -- join here was hash-joined against a sequential scan of the queue. `limit 1` keeps each LATERAL
+    -- from being flattened back into such a join (each finds one row by its key anyway).
+    select i.*,
+           case
+             when v.id is not null and v.is_valid = i.is_valid and v.score = i.score
+                  and v.rejection_reasons = i.reasons then 'unchanged'
+             when v.id is not null then 'conflicting_vote'
+             when q.miner_hotkey = v_caller.hotkey or q.owner_key = v_owner
+                  or q.miner_owner = v_owner then 'self_vote'
+             when l.state is null then 'not_pulled'
+             when l.state = 'released' then 'lease_released'
+             when l.state = 'expired' or l.expires_block <= v_block then 'lease_expired'
+             when q.consensus_status is distinct from 'pending' then 'already_decided'
+             else 'recorded'
+           end as outcome
+      from input i
+     cross join lateral (select p.consensus_status, p.miner_hotkey, p.owner_key,
+                                (select o.coldkey from leadpoet.hotkey_owners o where o.hotkey = p.miner_hotkey) as miner_owner
+                           from public.prospect_queue p
+                          where p.id = i.prospect_id limit 1) q
+      left join lateral (select t.id, t.is_valid, t.score, t.rejection_reasons from public.validation_tracking t
+                          where t.prospect_id = i.prospect_id and t.validator_hotkey = v_caller.hotkey limit 1) v on true
+      left join lateral (select x.state, x.expires_block from leadpoet.prospect_leases x
+                          where x.prospect_id = i.prospect_id and x.validator_hotkey = v_caller.hotkey limit 1) l on true
+  ), inserted as (
+    insert into public.validation_tracking (lead_id, prospect_id, validator_hotkey, score, is_valid,
+                                            rejection_reasons, epoch_number)
+    select c.prospect_id, c.prospect_id, v_caller.hotkey, c.score, c.is_valid, c.reasons, v_epoch
+      from classified c
+     where c.outcome = 'recorded'
+    returning prospect_id
+  ), voted as (
+    update leadpoet.prospect_leases l set state = 'voted'
+      from inserted n
+     where l.prospect_id = n.prospect_id and l.validator_hotkey = v_caller.hotkey
+    returning l.prospect_id
+  )
+  select jsonb_agg(jsonb_build_object('prospect_id', c.prospect_id, 'outcome', c.outcome) order by c.position),
+         coalesce(array_agg(c.prospect_id) filter (where c.outcome = 'recorded'), '{}')
+    into v_outcomes, v_recorded
+    from classified c;
+
+  select coalesce(jsonb_object_agg(d.prospect_id::text,
+                                   jsonb_build_object('decision', d.consensus_status,
+                                                      'decision_reason', d.decision_reason)), '{}'::jsonb)
+    into v_decisions
+    from leadpoet.decide(v_recorded, v_epoch) d;
+
+  return (
+    select jsonb_build_object(
+             'epoch', v_epoch,
+             'results', jsonb_agg(o.item || coalesce(v_decisions -> (o.item ->> 'prospect_id'), '{}'::jsonb)
+                                  order by o.n),
+             'recorded', count(*) filter (where o.item ->> 'outcome' = 'recorded'),
+             'unchanged', count(*) filter (where o.item ->> 'outcome' = 'unchanged'),
+             'refused', count(*) filter (where o.item ->> 'outcome' not in ('recorded', 'unchanged')),
+             'accepted', (select count(*) from jsonb_each(v_decisions) d where d.value ->> 'decision' = 'accepted'),
+             'rejected', (select count(*) from jsonb_each(v_decisions) d where d.value ->> 'decision' = 'rejected'))
+      from jsonb_array_elements(v_outcomes) with ordinality o (item, n));
 end
 $$;
 
@@ -593,7 +879,8 @@ $$;
 --   lapsed: pulled, never voted, never released);
 -- * the rules, each failed one by name: too_few_decided (min_decided_per_epoch),
 --   agreement_below_threshold (eligibility_threshold), too_many_abandoned (max_abandoned_share).
--- Every validator with a lease or a decided vote in the epoch has a row.
+-- Every validator with a lease or a decided vote in the epoch has a row; with p_hotkey, only that
+-- validator's (filtered before anything is counted: a validator's own call stays cheap).
 drop function public.epoch_eligibility(bigint);
 drop function public.close_epoch(bigint);
 drop function public.consensus_stats(bigint);
@@ -605,7 +892,7 @@ create type leadpoet.eligibility as (
   agreement numeric, leases integer, voted integer, released integer, lapsed integer,
   abandoned_share numeric, eligible boolean, failed_rules text[]);
 
-create function leadpoet.live_eligibility(p_epoch bigint)
+create function leadpoet.live_eligibility(p_epoch bigint, p_hotkey text default null)
 returns setof leadpoet.eligibility
 language sql stable
 set search_path = pg_catalog, pg_temp
@@ -618,6 +905,7 @@ as $$
       from public.prospect_queue q
       join public.validation_tracking v on v.prospect_id = q.id
      where q.consensus_epoch = p_epoch and q.consensus_status in ('accepted', 'rejected')
+       and (p_hotkey is null or v.validator_hotkey = p_hotkey)
      group by v.validator_hotkey
   ), leases as (
     select l.validator_hotkey,
@@ -627,7 +915,7 @@ as $$
            (count(*) filter (where l.state = 'expired'
                                or (l.state = 'live' and l.expires_block <= leadpoet.current_block())))::integer as lapsed
       from leadpoet.prospect_leases l
-     where l.epoch_number = p_epoch
+     where l.epoch_number = p_epoch and (p_hotkey is null or l.validator_hotkey = p_hotkey)
      group by l.validator_hotkey
   ), figures as (
     select coalesce(v.validator_hotkey, l.validator_hotkey) as validator_hotkey,
@@ -684,8 +972,7 @@ begin
        and (v_caller.app_role = 'operator' or e.validator_hotkey = v_caller.hotkey);
   else
     select coalesce(jsonb_agg(leadpoet.eligibility_json(e) order by e.validator_hotkey), '[]'::jsonb) into v_rows
-      from leadpoet.live_eligibility(v_epoch) e
-     where v_caller.app_role = 'operator' or e.validator_hotkey = v_caller.hotkey;
+      from leadpoet.live_eligibility(v_epoch, case when v_caller.app_role = 'validator' then v_caller.hotkey end) e;
   end if;
   return jsonb_build_object(
     'epoch', v_epoch,
@@ -987,6 +1274,157 @@ begin
 end
 $$;
 
+
+-- ---------------------------------------------------------------------------------------------
+-- Reading one prospect, and the queue
+
+-- A validator sees neither a prospect's miner nor how many validators hold it before the decision
+-- (it could otherwise give back the prospects of miners it dislikes, or pick its friends'). Votes
+-- are the operator's to see before a decision (a validator sees its own); miners see only their own
+-- prospects.
+create or replace function public.prospect_consensus(p_prospect_id uuid)
+returns jsonb
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_caller leadpoet.caller := leadpoet.require_caller(array['miner', 'validator', 'operator']);
+  q public.prospect_queue;
+  v_decided boolean;
+  v_show_all boolean;
+  v_hide_origin boolean;
+begin
+  select * into q from public.prospect_queue p where p.id = p_prospect_id;
+  if not found or (v_caller.app_role = 'miner' and q.miner_hotkey <> v_caller.hotkey) then
+    raise exception using errcode = 'LP404', message = 'unknown prospect: ' || coalesce(p_prospect_id::text, 'null');
+  end if;
+  v_decided := q.consensus_status in ('accepted', 'rejected', 'expired');
+  v_show_all := v_caller.app_role = 'operator' or v_decided;
+  v_hide_origin := v_caller.app_role = 'validator' and not v_decided;
+  return jsonb_build_object(
+    'prospect_id', q.id,
+    'miner_hotkey', case when v_hide_origin then null else q.miner_hotkey end,
+    'queued_at', q.created_at,
+    'consensus_status', q.consensus_status,
+    'decision_reason', q.decision_reason,
+    'consensus_epoch', q.consensus_epoch,
+    'consensus_timestamp', q.consensus_timestamp,
+    'holders', case when v_hide_origin then null else q.pull_count end,
+    'votes_visible', v_show_all,
+    'votes', (select coalesce(jsonb_agg(jsonb_build_object(
+                       'validator_hotkey', v.validator_hotkey, 'is_valid', v.is_valid, 'score', v.score,
+                       'rejection_reasons', v.rejection_reasons, 'validation_timestamp', v.validation_timestamp)
+                     order by v.validation_timestamp, v.validator_hotkey), '[]'::jsonb)
+                from public.validation_tracking v
+               where v.prospect_id = q.id and (v_show_all or v.validator_hotkey = v_caller.hotkey)));
+end
+$$;
+
+-- The queue, newest first, at most 1,000 rows a call (a miner's through its own index).
+create or replace function public.list_prospects(p_status text default null, p_miner_hotkey text default null,
+                                                 p_limit integer default 100)
+returns jsonb
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_caller leadpoet.caller := leadpoet.require_caller(array['miner', 'operator']);
+  v_miner text := case when v_caller.app_role = 'miner' then v_caller.hotkey else p_miner_hotkey end;
+begin
+  if p_status is not null and p_status not in ('pending', 'accepted', 'rejected', 'expired') then
+    raise exception using errcode = 'LP400', message = 'status must be pending, accepted, rejected or expired';
+  end if;
+  if p_limit is null or p_limit not between 1 and 1000 then
+    raise exception using errcode = 'LP400', message = 'limit must be between 1 and 1000';
+  end if;
+  return jsonb_build_object('prospects', coalesce((
+    select jsonb_agg(jsonb_build_object(
+             'prospect_id', q.id, 'miner_hotkey', q.miner_hotkey, 'queued_at', q.created_at,
+             'consensus_status', q.consensus_status, 'decision_reason', q.decision_reason,
+             'consensus_epoch', q.consensus_epoch, 'holders', q.pull_count,
+             'business', q.prospect ->> 'business', 'email', q.prospect ->> 'email')
+           order by q.queue_seq desc)
+      from (select * from public.prospect_queue p
+             where (p_status is null or p.consensus_status = p_status)
+               and (v_miner is null or p.miner_hotkey = v_miner)
+             order by p.queue_seq desc
+             limit p_limit) q), '[]'::jsonb));
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Owners (operator): hotkey -> coldkey from the metagraph snapshot. Hotkeys under one coldkey are
+-- one owner: none of them judges another's prospects.
+create function public.record_hotkey_owners(p_owners jsonb)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_prefix integer;
+  v_count integer;
+begin
+  perform leadpoet.require_caller(array['operator']);
+  select s.ss58_prefix into v_prefix from leadpoet.settings s;
+  if p_owners is null or jsonb_typeof(p_owners) <> 'object' then
+    raise exception using errcode = 'LP400', message = 'owners must be a JSON object of {hotkey: coldkey}';
+  end if;
+  if (select count(*) from jsonb_object_keys(p_owners)) > 100000 then
+    raise exception using errcode = 'LP413', message = 'at most 100,000 hotkeys at once';
+  end if;
+  if exists (select 1 from jsonb_each(p_owners) e
+              where jsonb_typeof(e.value) <> 'string'
+                 or not leadpoet.is_ss58_address(e.key, v_prefix)
+                 or not leadpoet.is_ss58_address(e.value #>> '{}', v_prefix)) then
+    raise exception using errcode = 'LP400', message = 'every hotkey and coldkey must be an SS58 address of the network';
+  end if;
+  insert into leadpoet.hotkey_owners (hotkey, coldkey, updated_at)
+  select e.key, e.value #>> '{}', now() from jsonb_each(p_owners) e
+  on conflict (hotkey) do update set coldkey = excluded.coldkey, updated_at = now();
+  get diagnostics v_count = row_count;
+  return jsonb_build_object('recorded', v_count);
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The chain clock: a refreshed anchor is judged by the clock it makes (its block, moved on by the
+-- time since it was seen), not by its block alone: an old seen_at would otherwise move the clock
+-- by years through a block that looks near.
+create or replace function public.set_chain_anchor(p_block bigint, p_seen_at timestamptz default null,
+                                                   p_force boolean default false)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  s leadpoet.settings;
+  v_seen_at timestamptz := coalesce(p_seen_at, now());
+  v_now_block bigint;
+  v_new_now_block bigint;
+  v_limit bigint;
+begin
+  perform leadpoet.require_caller(array['operator']);
+  select * into s from leadpoet.settings;
+  v_limit := 3 * s.blocks_per_epoch;
+  if p_block is null or p_block < 0 then
+    raise exception using errcode = 'LP400', message = 'block must be a non-negative integer';
+  end if;
+  if v_seen_at > now() + interval '5 minutes' then
+    raise exception using errcode = 'LP400', message = 'seen_at is in the future';
+  end if;
+  v_now_block := leadpoet.current_block();
+  v_new_now_block := p_block + greatest(0, floor(extract(epoch from (now() - v_seen_at)) / s.block_seconds))::bigint;
+  if not coalesce(p_force, false) and abs(v_new_now_block - v_now_block) > v_limit
+     and exists (select 1 from leadpoet.epoch_closures) then
+    raise exception using errcode = 'LP400', message = format(
+      'block %s seen at %s would put the clock at block %s, %s blocks from where it is (block %s): more than three epochs away once epochs have been closed; force it if the chain really is there',
+      p_block, v_seen_at, v_new_now_block, abs(v_new_now_block - v_now_block), v_now_block);
+  end if;
+  update leadpoet.chain_anchor set block_number = p_block, seen_at = v_seen_at, updated_at = now();
+  return leadpoet.clock_json();
+end
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Access
 
@@ -1005,10 +1443,30 @@ begin
     'public.sweep_consensus()', 'public.release_leases(jsonb, text)', 'public.epoch_eligibility(bigint)',
     'public.epoch_miner_weights(bigint)', 'public.close_epoch(bigint)', 'public.consensus_stats(bigint)',
     'public.weight_commits_open(integer)', 'public.weight_commit_in_epoch(integer, bigint)',
-    'public.save_weight_commit(jsonb)', 'public.update_weight_commit(uuid, text, bigint, text)']::regprocedure[]
+    'public.save_weight_commit(jsonb)', 'public.update_weight_commit(uuid, text, bigint, text)',
+    'public.record_hotkey_owners(jsonb)']::regprocedure[]
   loop
     execute format('revoke execute on function %s from public, anon', f);
     execute format('grant execute on function %s to authenticated, service_role', f);
   end loop;
+  -- Every API function runs without JIT: a per-request function must stay a few milliseconds, and
+  -- JIT compiles (tens to hundreds of milliseconds) whenever a plan's cost estimate crosses
+  -- jit_above_cost, as a disabled scan's penalty cost or a guessed table size can make it.
+  for f in
+    select p.oid::regprocedure from pg_catalog.pg_proc p where p.pronamespace = 'public'::regnamespace
+  loop
+    execute format('alter function %s set jit = off', f);
+  end loop;
+end
+$$;
+
+-- Bounded API cost: no request of an API role runs longer than this (PostgREST applies the
+-- impersonated role's settings per request), in this database only (roles are cluster-wide).
+-- Hosted Supabase's own defaults are the same.
+do $$
+begin
+  execute format('alter role anon in database %I set statement_timeout = %L', current_database(), '3s');
+  execute format('alter role authenticated in database %I set statement_timeout = %L', current_database(), '8s');
+  perform pg_catalog.pg_notify('pgrst', 'reload config');
 end
 $$;

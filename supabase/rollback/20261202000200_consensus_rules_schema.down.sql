@@ -50,3 +50,14 @@ alter table leadpoet.settings
   drop column probation_epochs,
   drop column unpulled_expiry_blocks,
   drop column ss58_prefix;
+
+drop table if exists leadpoet.miner_queue_rounds, leadpoet.hotkey_owners;
+alter table leadpoet.validator_queue_positions drop column if exists last_round;
+update leadpoet.validator_queue_positions set last_seq = 0;
+drop index if exists public.prospect_queue_miner_idx, public.prospect_queue_miner_pending_idx;
+drop index if exists public.prospect_queue_pending_idx, public.prospect_queue_reopened_idx;
+create index prospect_queue_pending_idx on public.prospect_queue (queue_seq) where consensus_status = 'pending';
+create index prospect_queue_reopened_idx on public.prospect_queue (queue_seq)
+  where consensus_status = 'pending' and reopened;
+alter table public.prospect_queue drop column if exists fair_round, drop column if exists owner_key;
+alter table leadpoet.settings drop column if exists max_pending_per_miner;

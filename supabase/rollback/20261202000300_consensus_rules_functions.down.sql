@@ -7,5 +7,15 @@ drop function if exists leadpoet.probation_of(text, bigint), leadpoet.probation_
 drop function if exists public.release_leases(jsonb, text), public.weight_commits_open(integer),
   public.weight_commit_in_epoch(integer, bigint), public.epoch_eligibility(bigint), public.close_epoch(bigint),
   public.consensus_stats(bigint);
-drop function if exists leadpoet.live_eligibility(bigint);
+drop function if exists leadpoet.live_eligibility(bigint, text);
 drop type if exists leadpoet.eligibility;
+drop function if exists public.record_hotkey_owners(jsonb), leadpoet.prospect_fields(), leadpoet.prospect_problem(jsonb);
+drop trigger if exists prospect_queue_assign_fair_round on public.prospect_queue;
+drop function if exists leadpoet.assign_fair_round();
+drop index if exists leadpoet.validator_queue_positions_round_idx;
+do $$
+begin
+  execute format('alter role anon in database %I reset statement_timeout', current_database());
+  execute format('alter role authenticated in database %I reset statement_timeout', current_database());
+end
+$$;
