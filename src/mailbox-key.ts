@@ -131,7 +131,9 @@ function checkNonAscii(chars: readonly string[], where: string): Refusal | undef
 
 function isDotAtom(text: string): boolean {
   if (text === '') return false
-  return text.split('.').every((atom) => atom !== '' && Array.from(atom).every((char) => char > '\x7f' || ATEXT.test(char)))
+  return text
+    .split('.')
+    .every((atom) => atom !== '' && Array.from(atom).every((char) => char > '\x7f' || ATEXT.test(char)))
 }
 
 interface ParsedLocal {
@@ -156,7 +158,8 @@ function parseLocal(chars: string[]): {local: ParsedLocal; rest: string[]} | Ref
         i += 2
         continue
       }
-      if (char < ' ' || char === '\x7f') return malformed(`the quoted local part holds the control character ${codePointName(char)}`)
+      if (char < ' ' || char === '\x7f')
+        return malformed(`the quoted local part holds the control character ${codePointName(char)}`)
       content.push(char)
       i += 1
     }
@@ -174,11 +177,13 @@ function parseLocal(chars: string[]): {local: ParsedLocal; rest: string[]} | Ref
     if (refusal) return refusal
     const ascii = content.find((char) => char <= '\x7f' && char !== '.' && !ATEXT.test(char))
     if (ascii !== undefined) return malformed(`the local part holds ${JSON.stringify(ascii)}, which needs quoting`)
-    if (content.length > 0 && !isDotAtom(content.join(''))) return malformed('the local part has a leading, trailing or double dot')
+    if (content.length > 0 && !isDotAtom(content.join('')))
+      return malformed('the local part has a leading, trailing or double dot')
   }
   if (content.length === 0) return malformed('the local part is empty')
   if (MARK.test(content[0] ?? '')) return malformed('the local part starts with a combining mark')
-  if (octets(content.join('')) > MAX_LOCAL_OCTETS) return malformed(`the local part is longer than ${MAX_LOCAL_OCTETS} octets`)
+  if (octets(content.join('')) > MAX_LOCAL_OCTETS)
+    return malformed(`the local part is longer than ${MAX_LOCAL_OCTETS} octets`)
   return {local: {content: content.join('')}, rest: rest.slice(1)}
 }
 
@@ -196,24 +201,31 @@ function parseLabel(label: string): Label | Refusal {
     if (unicode === '' || ASCII.test(unicode)) return malformed(`the domain label "${label}" is not valid Punycode`)
     if (domainToASCII(unicode) !== label) return malformed(`the domain label "${label}" is not canonical Punycode`)
     const unassigned = UNASSIGNED_IN_UNICODE_14.exec(unicode)
-    if (unassigned) return malformed(`the domain label "${label}" holds ${codePointName(unassigned[0])}, unassigned in Unicode 14.0`)
-    if (normalizeMailboxText(unicode) !== unicode) return malformed(`the domain label "${label}" is not in normalised form`)
+    if (unassigned)
+      return malformed(`the domain label "${label}" holds ${codePointName(unassigned[0])}, unassigned in Unicode 14.0`)
+    if (normalizeMailboxText(unicode) !== unicode)
+      return malformed(`the domain label "${label}" is not in normalised form`)
   }
   if (ASCII.test(unicode)) {
-    if (!ASCII_LABEL.test(unicode)) return malformed(`the domain label "${unicode}" is not letters, digits and inner hyphens`)
-    if (unicode.length > MAX_LABEL_OCTETS) return malformed(`the domain label "${unicode}" is longer than ${MAX_LABEL_OCTETS} octets`)
+    if (!ASCII_LABEL.test(unicode))
+      return malformed(`the domain label "${unicode}" is not letters, digits and inner hyphens`)
+    if (unicode.length > MAX_LABEL_OCTETS)
+      return malformed(`the domain label "${unicode}" is longer than ${MAX_LABEL_OCTETS} octets`)
     return {unicode, ascii: unicode}
   }
   const chars = Array.from(unicode)
   const odd = chars.find((char) => (char <= '\x7f' ? !/^[a-z0-9-]$/.test(char) : !LETTER_MARK_NUMBER.test(char)))
-  if (odd !== undefined) return malformed(`the domain label "${unicode}" holds ${codePointName(odd)}, which is not a letter, mark or number`)
-  if (unicode.startsWith('-') || unicode.endsWith('-')) return malformed(`the domain label "${unicode}" starts or ends with a hyphen`)
+  if (odd !== undefined)
+    return malformed(`the domain label "${unicode}" holds ${codePointName(odd)}, which is not a letter, mark or number`)
+  if (unicode.startsWith('-') || unicode.endsWith('-'))
+    return malformed(`the domain label "${unicode}" starts or ends with a hyphen`)
   if (MARK.test(chars[0] ?? '')) return malformed(`the domain label "${unicode}" starts with a combining mark`)
   // UTS 46 as the URL standard applies it: characters valid in IDNA and left as they are, bidi rule.
   const ascii = domainToASCII(unicode)
   if (ascii === '' || domainToUnicode(ascii) !== unicode)
     return malformed(`the domain label "${unicode}" is not a valid internationalised label`)
-  if (ascii.length > MAX_LABEL_OCTETS) return malformed(`the domain label "${unicode}" is longer than ${MAX_LABEL_OCTETS} octets`)
+  if (ascii.length > MAX_LABEL_OCTETS)
+    return malformed(`the domain label "${unicode}" is longer than ${MAX_LABEL_OCTETS} octets`)
   return {unicode, ascii}
 }
 
