@@ -1,6 +1,6 @@
 /**
- * The canonical mailbox key: one string per real mailbox, so that `Jane.Doe+1@Example.com`,
- * `"jane.doe"@example.com` and `jane.doe@xn--exmple-cua.com`-style spellings of one address meet.
+ * The canonical mailbox key: one string per real mailbox, so that spellings of one address such as
+ * `Jane.Doe+1@Bücher.de`, `"jane.doe"@bücher.de` and `jane.doe@xn--bcher-kva.de` meet.
  * The database computes the same key (`leadpoet.mailbox_key` in
  * supabase/migrations/20261202000150_mailbox_key.sql); test/fixtures/mailbox-keys.json holds the
  * answers both must give.
@@ -30,7 +30,13 @@
  *  6. Suspicious: the local part, or one domain label, mixes scripts beyond Unicode TR39's highly
  *     restrictive level (one script; or Latin with Han and Hiragana/Katakana, with Han and Bopomofo,
  *     or with Han and Hangul). Common and Inherited characters (digits, punctuation, most combining
- *     marks) do not count. Checked only once the address is well-formed.
+ *     marks) do not count. Checked on the mailbox (after the +tag is cut) and on each domain
+ *     label's U-label, and only once the address is well-formed.
+ *
+ * Known limits, kept on purpose: a label written wholly in another script (all-Cyrillic "аррӏе")
+ * is one script and passes, as TR39 mixed-script detection cannot see it; `ς`/`σ` and `ß`/`ss` stay
+ * apart (lower case, not case folding); Cherokee domain labels are refused, since IDNA folds
+ * Cherokee to capitals where lower-casing makes small letters.
  */
 import {domainToASCII, domainToUnicode} from 'node:url'
 import {UNASSIGNED_IN_UNICODE_14} from './mailbox-key-unicode14.js'
@@ -49,6 +55,7 @@ const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com'])
  * scripts/generate-mailbox-tables.ts builds the SQL script table from this list and checks that it
  * covers every letter, mark and number.
  */
+// prettier-ignore
 export const SCRIPT_NAMES = [
   'Common', 'Inherited', 'Adlam', 'Ahom', 'Anatolian_Hieroglyphs', 'Arabic', 'Armenian', 'Avestan', 'Balinese', 'Bamum',
   'Bassa_Vah', 'Batak', 'Bengali', 'Beria_Erfe', 'Bhaiksuki', 'Bopomofo', 'Brahmi', 'Braille', 'Buginese', 'Buhid',
@@ -68,7 +75,7 @@ export const SCRIPT_NAMES = [
   'Tagalog', 'Tagbanwa', 'Tai_Le', 'Tai_Tham', 'Tai_Viet', 'Tai_Yo', 'Takri', 'Tamil', 'Tangsa', 'Tangut', 'Telugu', 'Thaana',
   'Thai', 'Tibetan', 'Tifinagh', 'Tirhuta', 'Todhri', 'Tolong_Siki', 'Toto', 'Tulu_Tigalari', 'Ugaritic', 'Vai', 'Vithkuqi',
   'Wancho', 'Warang_Citi', 'Yezidi', 'Yi', 'Zanabazar_Square',
-] as const // prettier-ignore
+] as const
 
 /** TR39 augmented script sets: Han also counts as Japanese, Korean and Han-with-Bopomofo, and so on. */
 export const AUGMENTED_SCRIPTS: Readonly<Record<string, readonly string[]>> = {
@@ -136,11 +143,8 @@ function isDotAtom(text: string): boolean {
     .every((atom) => atom !== '' && Array.from(atom).every((char) => char > '\x7f' || ATEXT.test(char)))
 }
 
-interface ParsedLocal {
-  content: string
-}
-
-function parseLocal(chars: string[]): {local: ParsedLocal; rest: string[]} | Refusal {
+/** The local part's content (unquoted, escapes resolved) and what follows the @. */
+function parseLocal(chars: string[]): {content: string; rest: string[]} | Refusal {
   let content: string[]
   let rest: string[]
   if (chars[0] === '"') {
@@ -184,7 +188,7 @@ function parseLocal(chars: string[]): {local: ParsedLocal; rest: string[]} | Ref
   if (MARK.test(content[0] ?? '')) return malformed('the local part starts with a combining mark')
   if (octets(content.join('')) > MAX_LOCAL_OCTETS)
     return malformed(`the local part is longer than ${MAX_LOCAL_OCTETS} octets`)
-  return {local: {content: content.join('')}, rest: rest.slice(1)}
+  return {content: content.join(''), rest: rest.slice(1)}
 }
 
 interface Label {
@@ -298,7 +302,7 @@ function computeKey(email: string): string | Refusal {
   const labels = parseDomain(parsed.rest.join(''))
   if (labels instanceof Refusal) return labels
 
-  let local = parsed.local.content
+  let local = parsed.content
   let domain = labels.map((label) => label.ascii).join('.')
   const plus = local.indexOf('+')
   if (plus > 0) local = local.slice(0, plus)
