@@ -112,7 +112,7 @@ export function normalizeMailboxText(text: string): string {
   return lowered.normalize('NFKC')
 }
 
-export function codePointName(char: string): string {
+function codePointName(char: string): string {
   return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
 }
 
@@ -254,7 +254,7 @@ const scriptPatterns = SCRIPT_NAMES.map((name) => [name, new RegExp(`^\\p{Script
 const scriptCache = new Map<string, readonly string[]>()
 
 /** The Script_Extensions of one character (memoised: the set of characters met is small). */
-export function scriptExtensions(char: string): readonly string[] {
+function scriptExtensions(char: string): readonly string[] {
   let scripts = scriptCache.get(char)
   if (scripts === undefined) {
     scripts = scriptPatterns.filter(([, pattern]) => pattern.test(char)).map(([name]) => name)
@@ -264,7 +264,7 @@ export function scriptExtensions(char: string): readonly string[] {
 }
 
 /** Unicode TR39 highly restrictive: one script, or one of the allowed combinations with Latin. */
-export function isHighlyRestrictive(text: string): boolean {
+function isHighlyRestrictive(text: string): boolean {
   if (ASCII.test(text)) return true
   let resolved: Set<string> | undefined
   const covered = HIGHLY_RESTRICTIVE_COMBINATIONS.map(() => true)
