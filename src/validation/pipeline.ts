@@ -4,11 +4,12 @@
  * order, timing or chance, so independent validators agree.
  */
 import {parseLead, type Lead, type LeadIssue} from '../lead.js'
+import {mailboxKey} from '../mailbox-key.js'
 import {createLimiter} from './concurrency.js'
 import {DEFAULT_VALIDATION_CONFIG, type ValidationConfig} from './config.js'
 import {NetworkChecks, type NetworkCacheStats} from './network/index.js'
 import {buildOfflineLists, OFFLINE_CHECKS, type OfflineLists, type OfflineOutcome} from './offline-checks.js'
-import {emailKey, splitEmail} from './text.js'
+import {splitEmail} from './text.js'
 import {
   CHECK_NAMES,
   NETWORK_CHECKS,
@@ -58,13 +59,23 @@ function requiredOutcome(issues: LeadIssue[]): OfflineOutcome {
 }
 
 interface DuplicateContext {
+  /** How many leads of the batch have each mailbox key. */
   batchCounts: Map<string, number>
-  /** Emails already stored, null when no lookup was given, an Error when the lookup failed. */
+  /** Keys of the emails already stored, null when no lookup was given, an Error when the lookup failed. */
   known: ReadonlySet<string> | null | Error
 }
 
+/** The canonical mailbox key (src/mailbox-key.ts, the same key as the database's), or null when refused. */
+function keyOf(email: string): string | null {
+  const result = mailboxKey(email)
+  return 'key' in result ? result.key : null
+}
+
 function duplicateOutcome(lead: Lead, context: DuplicateContext): CheckOutcome {
-  const key = emailKey(lead.email)
+  const result = mailboxKey(lead.email)
+  // An email the key refuses names no mailbox that could be told apart from others; enqueue refuses it too.
+  if (!('key' in result)) return {status: 'fail', message: `${result.refusal}: ${result.message}`}
+  const {key} = result
   const inBatch = context.batchCounts.get(key) ?? 0
   // Every copy fails, not "all but the first": which one came first depends on batch order.
   if (inBatch > 1) return {status: 'fail', message: `${key} appears ${inBatch} times in this batch`}
@@ -78,13 +89,13 @@ function duplicateOutcome(lead: Lead, context: DuplicateContext): CheckOutcome {
 
 async function lookUpKnownEmails(
   lookup: KnownEmailLookup | undefined,
-  emails: string[],
+  keys: string[],
 ): Promise<DuplicateContext['known']> {
   if (lookup === undefined) return null
-  if (emails.length === 0) return new Set()
+  if (keys.length === 0) return new Set()
   try {
-    const found = await lookup(emails)
-    return new Set([...found].map(emailKey))
+    const found = await lookup(keys)
+    return new Set([...found].flatMap((email) => keyOf(email) ?? []))
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   }
@@ -191,7 +202,10 @@ export function createLeadValidator(options: LeadValidatorOptions = {}): LeadVal
     const valid = parsed.flatMap((result) => (result.ok ? [result.lead] : []))
 
     const batchCounts = new Map<string, number>()
-    for (const lead of valid) batchCounts.set(emailKey(lead.email), (batchCounts.get(emailKey(lead.email)) ?? 0) + 1)
+    for (const lead of valid) {
+      const key = keyOf(lead.email)
+      if (key !== null) batchCounts.set(key, (batchCounts.get(key) ?? 0) + 1)
+    }
     const known = checkEnabled('duplicate')
       ? await lookUpKnownEmails(options.knownEmails, [...batchCounts.keys()].sort())
       : null

@@ -34,11 +34,6 @@ export function alphanumericTokens(text: string): string[] {
     .filter((token) => token !== '')
 }
 
-/** Emails compare lower-cased and trimmed (for duplicates). */
-export function emailKey(email: string): string {
-  return email.trim().toLowerCase()
-}
-
 export interface EmailParts {
   /** The local part with any "+tag" sub-address removed, as written. */
   mailbox: string

@@ -67,7 +67,8 @@ export interface LeadAssessment {
 }
 
 /**
- * Port to the database: given lower-cased, trimmed emails, resolves to those already in `leads`.
+ * Port to the database: given canonical mailbox keys (src/mailbox-key.ts), resolves to the emails
+ * (or keys) of those already in `leads`; the pipeline keys whatever comes back.
  * A rejection is reported as an unknown duplicate check, never as "not a duplicate".
  */
 export type KnownEmailLookup = (emails: string[]) => Promise<ReadonlySet<string>>

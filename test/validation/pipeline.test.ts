@@ -57,7 +57,7 @@ describe('duplicate check', () => {
     )
   })
 
-  it('given a lookup, when validated, then it is asked once with the batch emails lower-cased, trimmed, unique and sorted', async () => {
+  it('given a lookup, when validated, then it is asked once with the batch mailbox keys, unique and sorted', async () => {
     const lookup = vi.fn<KnownEmailLookup>(async () => new Set(['bob.okafor@northwind-robotics.com']))
     const assessments = await validateLeads(
       [bob, {...alice, email: ' ALICE.nguyen@northwind-robotics.com'}, {business: 'malformed'}],
@@ -75,6 +75,48 @@ describe('duplicate check', () => {
     expect(duplicateCheck(assessments[1])).toMatchObject({
       status: 'pass',
       message: 'not repeated in this batch nor among stored leads',
+    })
+  })
+
+  it('given two spellings of one mailbox in a batch (+tag, NFD accent, zero-width space, gmail dots), when validated, then both copies fail under one key', async () => {
+    const jose = makeLead({first: 'José', last: 'Ruiz', email: 'jose.ruiz@gmail.com'})
+    const twins = [
+      {...alice, email: 'Alice.Nguyen+leads@northwind-robotics.com'},
+      {...bob, email: 'bo\u200Bb.okafor@northwind-robotics.com'},
+      {...jose, email: 'jo.se.ruiz@googlemail.com'},
+    ]
+    const assessments = await validateLeads([alice, bob, jose, ...twins], {config: offline})
+    expect(assessments.map((assessment) => duplicateCheck(assessment)?.message)).toEqual([
+      'alice.nguyen@northwind-robotics.com appears 2 times in this batch',
+      'bob.okafor@northwind-robotics.com appears 2 times in this batch',
+      'joseruiz@gmail.com appears 2 times in this batch',
+      'alice.nguyen@northwind-robotics.com appears 2 times in this batch',
+      'bob.okafor@northwind-robotics.com appears 2 times in this batch',
+      'joseruiz@gmail.com appears 2 times in this batch',
+    ])
+  })
+
+  it('given an email with a Cyrillic letter among Latin ones, when validated, then the duplicate check fails it as suspicious', async () => {
+    const [assessment] = await validateLeads([{...alice, email: 'alice.nguyen@northwind-r\u043Ebotics.com'}], {
+      config: offline,
+    })
+    expect(duplicateCheck(assessment)).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(
+        /^suspicious_email: the domain label "northwind-r\u043Ebotics" mixes scripts in a way that can imitate/,
+      ),
+    })
+    expect(assessment?.is_valid).toBe(false)
+  })
+
+  it('given a lookup answering with another spelling of the mailbox, when validated, then the lead is a stored duplicate', async () => {
+    const [assessment] = await validateLeads([{...alice, email: 'alice.nguyen@northwind-robotics.com'}], {
+      config: offline,
+      knownEmails: async () => new Set(['"Alice.Nguyen+old"@Northwind-Robotics.com']),
+    })
+    expect(duplicateCheck(assessment)).toMatchObject({
+      status: 'fail',
+      message: 'alice.nguyen@northwind-robotics.com is already a stored lead',
     })
   })
 
