@@ -141,8 +141,8 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   assertNetuid(netuid)
   assertVersionKey(versionKey)
 
-  const head = await connection.readHead()
-  const snapshot = await readSubnet(connection, netuid, head)
+  let head = await connection.readHead()
+  let snapshot = await readSubnet(connection, netuid, head)
   const validatorUid = await readUid(connection, snapshot, hotkey.address)
   const stake = validatorUid === null ? null : await readWeightsStake(connection, snapshot, hotkey.address)
   const notes: string[] = []
@@ -159,6 +159,12 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   if (commitStore) reveals = await settleOpenCommits(context)
   else if (snapshot.commitRevealEnabled)
     notes.push('no pending-commit store given: earlier commits were not checked for reveal')
+  if (reveals.some((reveal) => reveal.inclusion !== null)) {
+    // the reveals filled blocks: the new weights land after them, judge them from there
+    head = await connection.readHead()
+    snapshot = await readSubnet(connection, netuid, head)
+    context.snapshot = snapshot
+  }
 
   const epoch = snapshot.chainEpoch
   const report = (
