@@ -192,7 +192,7 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   // say so before looking at miners, none of whom would be registered on a wrong subnet either.
   if (validatorUid === null) {
     const where = connection.network.name === 'custom' ? connection.network.endpoint : connection.network.name
-    const reason = `hotkey ${hotkey.address} is not registered on subnet ${netuid} (${where}); check --netuid`
+    const reason = `hotkey ${hotkey.address} is not registered on subnet ${netuid} (${where}): a wrong netuid, or a deregistered hotkey`
     if (dryRun) {
       const check: WeightsCheck = {name: 'registered', status: 'fail', detail: reason}
       return report([check], {
