@@ -5,6 +5,7 @@ import {EXIT, LeadpoetError} from '../errors.js'
 import {type ChainDeadlines, resolveDeadlines, withDeadline} from './deadline.js'
 import {CHAIN_ERROR} from './error-codes.js'
 import {resolveNetwork, type ResolvedNetwork} from './network.js'
+import type {RuntimeIdentity} from './pool-codes.js'
 
 /** The newest block a command has seen, and when. The caller records it as the chain anchor. */
 export interface ChainHeadSeen {
@@ -35,10 +36,13 @@ export interface ConnectOptions {
 
 /**
  * Subtensor's transaction extensions that polkadot-js does not know. All are empty structs with
- * empty implicit data (checked against the finney metadata), so declaring them empty is exact and
+ * empty implicit data (checked against the finney metadata of specs 343 and 393, and for the two
+ * older `*SignedExtension`s against the spec-218 runtime), so declaring them empty is exact and
  * keeps the API from warning about them.
  */
 const SUBTENSOR_EMPTY_EXTENSIONS = {
+  SubtensorSignedExtension: {extrinsic: {}, payload: {}},
+  CommitmentsSignedExtension: {extrinsic: {}, payload: {}},
   SudoTransactionExtension: {extrinsic: {}, payload: {}},
   CheckShieldedTxValidity: {extrinsic: {}, payload: {}},
   SubtensorTransactionExtension: {extrinsic: {}, payload: {}},
@@ -82,6 +86,15 @@ export class ChainConnection {
 
   now(): Date {
     return this.#now()
+  }
+
+  /** The connected runtime's spec and the transaction extensions its metadata declares. */
+  runtime(): RuntimeIdentity & {specName: string} {
+    return {
+      specName: this.api.runtimeVersion.specName.toString(),
+      specVersion: this.api.runtimeVersion.specVersion.toNumber(),
+      extensions: this.api.registry.signedExtensions,
+    }
   }
 
   /** Runs one chain interaction under the call deadline; fails early if the connection drops. */

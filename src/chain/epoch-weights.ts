@@ -1,18 +1,22 @@
 import {EXIT, LeadpoetError} from '../errors.js'
 import {type HexString, randomSalt, weightsCommitHash} from './commit-hash.js'
 import type {ChainConnection} from './connection.js'
-import {type ChainEpochPosition, type RevealWindow, revealWindow} from './chain-epoch.js'
+import {type ChainEpochPosition, epochOfBlock, type RevealWindow, revealWindow} from './chain-epoch.js'
 import {CHAIN_ERROR, type ChainErrorCode} from './error-codes.js'
 import {
   assertNetuid,
+  type CommitField,
   type OnChainCommit,
   readOnChainCommits,
   readSubnet,
   readUid,
+  readWeightsStake,
+  type StakeReading,
   type SubnetSnapshot,
   uidOf,
 } from './metagraph.js'
 import type {PendingCommit, PendingCommitStore} from './pending-commits.js'
+import {poolCodeTable} from './pool-codes.js'
 import {
   type Inclusion,
   MORTAL_ERA_PERIOD,
@@ -64,6 +68,8 @@ export interface WeightsRunReport {
   hotkey: string
   validatorUid: number | null
   head: {block: number; hash: string; seenAt: Date}
+  runtime: RuntimeReport
+  /** the subnet's tempo epoch of the block the next extrinsic lands in (the head's successor) */
   chainEpoch: ChainEpochPosition & {tempo: number}
   commitReveal: {enabled: boolean; revealPeriodEpochs: number}
   dryRun: boolean
@@ -81,11 +87,30 @@ export interface WeightsRunReport {
   notes: string[]
 }
 
+/** Which runtime answered, and how its epochs, commits and pool codes were read. */
+export interface RuntimeReport {
+  specName: string
+  specVersion: number
+  /** `epoch_index`: the chain's own counter (SubnetEpochIndex); `block_arithmetic`: from block numbers */
+  epochSource: ChainEpochPosition['source']
+  /** the `WeightCommits` tuple's fields, and whether the metadata named them or they were assumed */
+  commitLayout: {fields: CommitField[]; source: 'metadata' | 'assumed'}
+  /** the numbering of pool custom codes for this runtime, or null when unknown for this version */
+  poolCodes: string | null
+}
+
 export type SubmissionOutcome =
-  | ({status: 'included'; call: WeightsCall; commitId: string | null; committed: CommittedData | null} & Inclusion)
+  | ({
+      status: 'included'
+      call: WeightsCall
+      commitId: string | null
+      committed: CommittedData | null
+      /** for a commit: the chain epoch of its inclusion block (as the chain recorded it) */
+      commitEpoch: number | null
+    } & Inclusion)
   | {status: 'dry_run'; call: WeightsCall; committed: CommittedData | null}
   /** dry run only: a pre-check failed, so a real run would stop with that check's error */
-  | {status: 'blocked'; call: WeightsCall; check: string; code: ChainErrorCode; reason: string}
+  | {status: 'blocked'; call: WeightsCall | null; check: string; code: ChainErrorCode; reason: string}
   | {status: 'skipped'; call: null; reason: string}
 
 /** The data behind a commit hash, needed to reveal it. */
@@ -100,6 +125,8 @@ export interface RevealOutcome {
   commitId: string
   commitHash: HexString
   commitBlock: number | null
+  /** the chain epoch the commit belongs to (the chain's record, or its block's epoch), when known */
+  commitEpoch: number | null
   window: RevealWindow | null
   status: 'revealed' | 'would_reveal' | 'waiting' | 'expired' | 'failed'
   detail: string
@@ -114,9 +141,10 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   assertNetuid(netuid)
   assertVersionKey(versionKey)
 
-  const head = await connection.readHead()
-  const snapshot = await readSubnet(connection, netuid, head)
+  let head = await connection.readHead()
+  let snapshot = await readSubnet(connection, netuid, head)
   const validatorUid = await readUid(connection, snapshot, hotkey.address)
+  const stake = validatorUid === null ? null : await readWeightsStake(connection, snapshot, hotkey.address)
   const notes: string[] = []
   if (snapshot.commitRevealEnabled && !commitStore && !dryRun) {
     throw new LeadpoetError(
@@ -124,6 +152,58 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
       `subnet ${netuid} has commit-reveal on: a pending-commit store is needed to keep the salts until the reveal`,
       EXIT.usage,
     )
+  }
+
+  const context: RunContext = {connection, hotkey, snapshot, validatorUid, stake, dryRun, store: commitStore ?? null}
+  let reveals: RevealOutcome[] = []
+  if (commitStore) reveals = await settleOpenCommits(context)
+  else if (snapshot.commitRevealEnabled)
+    notes.push('no pending-commit store given: earlier commits were not checked for reveal')
+  if (reveals.some((reveal) => reveal.inclusion !== null)) {
+    // the reveals filled blocks: the new weights land after them, judge them from there
+    head = await connection.readHead()
+    snapshot = await readSubnet(connection, netuid, head)
+    context.snapshot = snapshot
+  }
+
+  const epoch = snapshot.chainEpoch
+  const report = (
+    checks: WeightsCheck[],
+    submission: SubmissionOutcome,
+    weights: WeightsRunReport['weights'] = {targets: [], dropped: [], fallback: null},
+  ): WeightsRunReport => ({
+    network: {name: connection.network.name, endpoint: connection.network.endpoint},
+    netuid,
+    hotkey: hotkey.address,
+    validatorUid,
+    head: {block: head.block, hash: head.hash, seenAt: head.seenAt},
+    runtime: runtimeReport(snapshot),
+    chainEpoch: {...epoch, tempo: snapshot.tempo},
+    commitReveal: {enabled: snapshot.commitRevealEnabled, revealPeriodEpochs: snapshot.revealPeriodEpochs},
+    dryRun,
+    weights,
+    checks,
+    reveals,
+    submission,
+    notes,
+  })
+
+  // A hotkey without a uid here (a wrong --netuid, or deregistered) can set nothing on this subnet:
+  // say so before looking at miners, none of whom would be registered on a wrong subnet either.
+  if (validatorUid === null) {
+    const where = connection.network.name === 'custom' ? connection.network.endpoint : connection.network.name
+    const reason = `hotkey ${hotkey.address} is not registered on subnet ${netuid} (${where}): a wrong netuid, or a deregistered hotkey`
+    if (dryRun) {
+      const check: WeightsCheck = {name: 'registered', status: 'fail', detail: reason}
+      return report([check], {
+        status: 'blocked',
+        call: null,
+        check: 'registered',
+        code: CHAIN_ERROR.weightsNotRegistered,
+        reason,
+      })
+    }
+    throw new LeadpoetError(CHAIN_ERROR.weightsNotRegistered, reason, EXIT.error, {netuid, reveals})
   }
 
   const {targets, dropped} = mapMinersToUids(options.minerWeights, snapshot)
@@ -144,52 +224,40 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
       kept = [{uid: fallback.uid, hotkey: snapshot.hotkeys[fallback.uid] ?? null, share: 1, weight: U16_MAX}]
     }
   }
-
-  const context: RunContext = {connection, hotkey, snapshot, validatorUid, dryRun, store: commitStore ?? null}
-  let reveals: RevealOutcome[] = []
-  if (commitStore) reveals = await settleOpenCommits(context)
-  else if (snapshot.commitRevealEnabled)
-    notes.push('no pending-commit store given: earlier commits were not checked for reveal')
-
-  const report = (checks: WeightsCheck[], submission: SubmissionOutcome): WeightsRunReport => ({
-    network: {name: connection.network.name, endpoint: connection.network.endpoint},
-    netuid,
-    hotkey: hotkey.address,
-    validatorUid,
-    head: {block: head.block, hash: head.hash, seenAt: head.seenAt},
-    chainEpoch: {...snapshot.chainEpoch, tempo: snapshot.tempo},
-    commitReveal: {enabled: snapshot.commitRevealEnabled, revealPeriodEpochs: snapshot.revealPeriodEpochs},
-    dryRun,
-    weights: {
-      targets: kept.map(({uid, hotkey: target, share, weight}) => ({uid, hotkey: target, share, weight})),
-      dropped,
-      fallback,
-    },
-    checks,
-    reveals,
-    submission,
-    notes,
-  })
+  const weights: WeightsRunReport['weights'] = {
+    targets: kept.map(({uid, hotkey: target, share, weight}) => ({uid, hotkey: target, share, weight})),
+    dropped,
+    fallback,
+  }
 
   if (vector.uids.length === 0) {
-    return report([], {status: 'skipped', call: null, reason: fallback?.reason ?? 'nothing to set'})
+    return report([], {status: 'skipped', call: null, reason: fallback?.reason ?? 'nothing to set'}, weights)
   }
 
   if (snapshot.commitRevealEnabled && commitStore) {
-    const existing = await commitStore.findInEpoch(netuid, hotkey.address, snapshot.chainEpoch.index)
-    if (existing) {
-      return report([], {
-        status: 'skipped',
-        call: null,
-        reason:
-          `already committed in epoch ${snapshot.chainEpoch.index} (commit ${existing.id}, ` +
-          `${existing.status}${existing.commitBlock === null ? '' : ` at block ${existing.commitBlock}`}); one commit per epoch`,
-      })
+    // one commit per chain epoch: the store's record, or an open commit the chain counts in this epoch
+    // (one that landed later than the epoch it was stored under)
+    const stored = await commitStore.findInEpoch(netuid, hotkey.address, epoch.index)
+    const landed = reveals.find((reveal) => reveal.commitEpoch === epoch.index && reveal.status === 'waiting')
+    if (stored || landed) {
+      const id = stored?.id ?? landed!.commitId
+      const block = stored?.commitBlock ?? landed?.commitBlock ?? null
+      return report(
+        [],
+        {
+          status: 'skipped',
+          call: null,
+          reason:
+            `already committed in epoch ${epoch.index} (commit ${id}` +
+            `${block === null ? '' : `, at block ${block}`}); one commit per epoch`,
+        },
+        weights,
+      )
     }
   }
 
   const callName = snapshot.commitRevealEnabled ? 'commit_weights' : 'set_weights'
-  const checks = checkWeights({snapshot, validatorUid, call: callName, vector, versionKey})
+  const checks = checkWeights({snapshot, validatorUid, call: callName, vector, versionKey, stake})
   let committed: CommittedData | null = null
   let call: WeightsCall
   if (callName === 'commit_weights') {
@@ -208,21 +276,23 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
   if (failure) {
     if (dryRun) {
       const details = failure.details as {check: string}
-      return report(checks, {
-        status: 'blocked',
-        call,
-        check: details.check,
-        code: failure.code as ChainErrorCode,
-        reason: failure.message,
-      })
+      return report(
+        checks,
+        {status: 'blocked', call, check: details.check, code: failure.code as ChainErrorCode, reason: failure.message},
+        weights,
+      )
     }
     throw new LeadpoetError(failure.code, failure.message, failure.exitCode, {...(failure.details as object), reveals})
   }
-  if (dryRun) return report(checks, {status: 'dry_run', call, committed})
+  if (dryRun) return report(checks, {status: 'dry_run', call, committed}, weights)
 
   if (call.call === 'set_weights') {
     const inclusion = await submitWeightsCall(connection, hotkey, call)
-    return report(checks, {status: 'included', call, commitId: null, committed: null, ...inclusion})
+    return report(
+      checks,
+      {status: 'included', call, commitId: null, committed: null, commitEpoch: null, ...inclusion},
+      weights,
+    )
   }
 
   // commit: sign first (so a failure there leaves nothing behind), store the salt, then send
@@ -237,12 +307,17 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
       salt: committed!.salt,
       versionKey,
       commitHash: call.commitHash,
-      chainEpoch: snapshot.chainEpoch.index,
+      // the epoch of the block it can land in; checked against the inclusion block below
+      chainEpoch: epoch.index,
       submittedAtBlock: head.block,
     })
   } catch (error) {
     if (error instanceof LeadpoetError && error.code === CHAIN_ERROR.commitAlreadyPending) {
-      return report(checks, {status: 'skipped', call: null, reason: `${error.message}; another run committed first`})
+      return report(
+        checks,
+        {status: 'skipped', call: null, reason: `${error.message}; another run committed first`},
+        weights,
+      )
     }
     throw error
   }
@@ -253,12 +328,34 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
     // a refused or failed commit is not on chain; an unanswered one may be, and the next run
     // settles it from the chain's WeightCommits
     if (error instanceof LeadpoetError && !OUTCOME_UNKNOWN.has(error.code)) {
-      await commitStore!.markExpired(saved.id, `commit was not stored on chain: ${error.message}`)
+      await commitStore!.markExpired(
+        saved.id,
+        closing(CHAIN_ERROR.commitNotOnChain, `the commit failed: ${error.message}`),
+      )
     }
     throw error
   }
   await commitStore!.markCommitted(saved.id, inclusion.block)
-  return report(checks, {status: 'included', call, commitId: saved.id, committed, ...inclusion})
+  const commitEpoch = await inclusionEpoch(context, call.commitHash, inclusion)
+  if (commitEpoch !== null && commitEpoch !== epoch.index) {
+    notes.push(
+      `commit ${saved.id} landed in block ${inclusion.block}, chain epoch ${commitEpoch}, not ${epoch.index} as predicted; ` +
+        `its reveal is judged by epoch ${commitEpoch}`,
+    )
+  }
+  return report(checks, {status: 'included', call, commitId: saved.id, committed, commitEpoch, ...inclusion}, weights)
+}
+
+/**
+ * The commit's chain epoch as the chain recorded it at its inclusion block: the entry's own
+ * `commit_epoch` where the layout has one, else the epoch of the block.
+ */
+async function inclusionEpoch(context: RunContext, hash: string, inclusion: Inclusion): Promise<number | null> {
+  const {snapshot, connection, hotkey} = context
+  const fromBlock = epochOfBlock(snapshot.clock, inclusion.block)
+  if (fromBlock !== null && !snapshot.commitLayout.fields.includes('commit_epoch')) return fromBlock
+  const entries = await readOnChainCommits(connection, snapshot, hotkey.address, inclusion.blockHash)
+  return findOnChain(entries, hash)?.commitEpoch ?? fromBlock
 }
 
 /** Error codes after which a sent extrinsic may or may not be on chain. */
@@ -268,6 +365,43 @@ const OUTCOME_UNKNOWN = new Set<string>([
   CHAIN_ERROR.chainStalled,
   CHAIN_ERROR.txInclusionTimeout,
 ])
+
+/**
+ * A closed commit's stored reason: a stable code, then the story. `WEIGHTS_COMMIT_EXPIRED` is a
+ * commit that was on chain and was never revealed (that epoch's weights are lost);
+ * `COMMIT_NOT_ON_CHAIN` one that never reached the chain; `COMMIT_GONE_FROM_CHAIN` one the chain no
+ * longer holds although its reveal epoch has not passed.
+ */
+export function closing(code: ChainErrorCode, text: string): string {
+  return `${code}: ${text}`
+}
+
+/**
+ * The error a run ends with when it found commits that expired unrevealed (not for a dry run): the
+ * run did everything else first, and the error carries what it did.
+ */
+export function expiredCommitsError(report: {
+  dryRun: boolean
+  reveals: readonly RevealOutcome[]
+}): LeadpoetError | null {
+  if (report.dryRun) return null
+  const lost = report.reveals.filter(
+    (reveal) => reveal.status === 'expired' && reveal.error?.code === CHAIN_ERROR.weightsCommitExpired,
+  )
+  if (lost.length === 0) return null
+  const which = lost
+    .map(
+      (reveal) =>
+        `commit ${reveal.commitId}${reveal.commitEpoch === null ? '' : ` (epoch ${reveal.commitEpoch})`}: ${reveal.detail}`,
+    )
+    .join('; ')
+  return new LeadpoetError(
+    CHAIN_ERROR.weightsCommitExpired,
+    `${lost.length} weight commit${lost.length === 1 ? '' : 's'} expired unrevealed: ${which}`,
+    EXIT.error,
+    {commits: lost.map((reveal) => reveal.commitId)},
+  )
+}
 
 export interface RevealOptions {
   connection: ChainConnection
@@ -279,6 +413,7 @@ export interface RevealOptions {
 
 export interface RevealRunReport {
   head: {block: number; hash: string; seenAt: Date}
+  runtime: RuntimeReport
   chainEpoch: ChainEpochPosition
   reveals: RevealOutcome[]
 }
@@ -288,15 +423,32 @@ export async function revealDueCommits(options: RevealOptions): Promise<RevealRu
   assertNetuid(options.netuid)
   const head = await options.connection.readHead()
   const snapshot = await readSubnet(options.connection, options.netuid, head)
+  const validatorUid = await readUid(options.connection, snapshot, options.hotkey.address)
   const reveals = await settleOpenCommits({
     connection: options.connection,
     hotkey: options.hotkey,
     snapshot,
-    validatorUid: await readUid(options.connection, snapshot, options.hotkey.address),
+    validatorUid,
+    stake: validatorUid === null ? null : await readWeightsStake(options.connection, snapshot, options.hotkey.address),
     dryRun: options.dryRun ?? false,
     store: options.commitStore,
   })
-  return {head: {block: head.block, hash: head.hash, seenAt: head.seenAt}, chainEpoch: snapshot.chainEpoch, reveals}
+  return {
+    head: {block: head.block, hash: head.hash, seenAt: head.seenAt},
+    runtime: runtimeReport(snapshot),
+    chainEpoch: snapshot.chainEpoch,
+    reveals,
+  }
+}
+
+function runtimeReport(snapshot: SubnetSnapshot): RuntimeReport {
+  return {
+    specName: snapshot.runtime.specName,
+    specVersion: snapshot.runtime.specVersion,
+    epochSource: snapshot.chainEpoch.source,
+    commitLayout: {fields: snapshot.commitLayout.fields, source: snapshot.commitLayout.source},
+    poolCodes: poolCodeTable(snapshot.runtime)?.name ?? null,
+  }
 }
 
 interface RunContext {
@@ -304,21 +456,23 @@ interface RunContext {
   hotkey: Hotkey
   snapshot: SubnetSnapshot
   validatorUid: number | null
+  stake: StakeReading | null
   dryRun: boolean
   store: PendingCommitStore | null
 }
 
-/** Reveal errors after which the commit can never be revealed. */
-const REVEAL_IMPOSSIBLE = new Set<string>([
-  CHAIN_ERROR.revealExpired,
-  CHAIN_ERROR.revealNoCommit,
-  CHAIN_ERROR.revealHashMismatch,
-  CHAIN_ERROR.weightsCommitRevealDisabled,
+/** Reveal errors after which the commit can never be revealed, and how it is closed. */
+const REVEAL_IMPOSSIBLE = new Map<string, ChainErrorCode>([
+  [CHAIN_ERROR.revealExpired, CHAIN_ERROR.weightsCommitExpired],
+  [CHAIN_ERROR.revealHashMismatch, CHAIN_ERROR.weightsCommitExpired],
+  [CHAIN_ERROR.weightsCommitRevealDisabled, CHAIN_ERROR.weightsCommitExpired],
+  [CHAIN_ERROR.revealNoCommit, CHAIN_ERROR.commitGoneFromChain],
 ])
 
 /**
- * Walks the open commits, oldest first: learns commit blocks from the chain, reveals those in
- * their reveal epoch, and closes those that can no longer be revealed (recording why).
+ * Walks the open commits, oldest first: learns commit blocks from the chain, reveals those whose
+ * reveal epoch is the epoch of the block a reveal lands in, and closes those that can no longer be
+ * revealed (recording why).
  */
 async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> {
   const {connection, hotkey, snapshot, dryRun} = context
@@ -327,11 +481,14 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
   const open = await store.findOpen(snapshot.netuid, hotkey.address)
   if (open.length === 0) return []
   const onChain = await readOnChainCommits(connection, snapshot, hotkey.address)
-  const head = snapshot.head.block
+  const position = snapshot.chainEpoch
+  const landing = position.landingBlock
   const outcomes: RevealOutcome[] = []
 
   for (const commit of open) {
     const chainEntry = findOnChain(onChain, commit.commitHash)
+    const commitBlock = commit.commitBlock ?? chainEntry?.commitBlock ?? null
+    let commitEpoch: number | null = chainEntry?.commitEpoch ?? null
     const outcome = (
       status: RevealOutcome['status'],
       detail: string,
@@ -340,7 +497,8 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       const result: RevealOutcome = {
         commitId: commit.id,
         commitHash: commit.commitHash,
-        commitBlock: commit.commitBlock ?? chainEntry?.commitBlock ?? null,
+        commitBlock,
+        commitEpoch,
         window: null,
         status,
         detail,
@@ -352,18 +510,20 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       outcomes.push(result)
       return result
     }
-    const expire = async (reason: string, extra: Partial<RevealOutcome> = {}): Promise<void> => {
-      if (!dryRun) await store.markExpired(commit.id, reason)
-      outcome('expired', dryRun ? `would be marked expired: ${reason}` : reason, extra)
+    const expire = async (code: ChainErrorCode, reason: string, extra: Partial<RevealOutcome> = {}): Promise<void> => {
+      if (!dryRun) await store.markExpired(commit.id, closing(code, reason))
+      outcome('expired', dryRun ? `would be marked expired: ${reason}` : reason, {
+        ...extra,
+        error: {code, message: reason},
+      })
     }
 
-    let commitBlock = commit.commitBlock
-    if (commitBlock === null) {
-      if (chainEntry) {
-        commitBlock = chainEntry.commitBlock
+    if (commit.commitBlock === null) {
+      if (chainEntry && commitBlock !== null) {
         if (!dryRun) await store.markCommitted(commit.id, commitBlock)
-      } else if (onChain !== null && head > commit.submittedAtBlock + MORTAL_ERA_PERIOD) {
+      } else if (onChain !== null && !chainEntry && landing > commit.submittedAtBlock + MORTAL_ERA_PERIOD) {
         await expire(
+          CHAIN_ERROR.commitNotOnChain,
           `never reached the chain: not in WeightCommits and its era ended after block ${commit.submittedAtBlock + MORTAL_ERA_PERIOD}`,
         )
         continue
@@ -374,21 +534,41 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
     }
 
     if (!snapshot.commitRevealEnabled) {
-      await expire(`commit-reveal is now off on subnet ${snapshot.netuid}; the chain no longer accepts reveals`)
+      await expire(
+        CHAIN_ERROR.weightsCommitExpired,
+        `commit-reveal is now off on subnet ${snapshot.netuid}; the chain no longer accepts reveals`,
+      )
       continue
     }
-    const window = revealWindow(snapshot.netuid, snapshot.tempo, snapshot.revealPeriodEpochs, commitBlock)
-    const span = `epoch ${window.revealEpoch}, blocks ${window.firstBlock}-${window.lastBlock}`
-    if (snapshot.chainEpoch.index < window.revealEpoch) {
-      outcome('waiting', `reveal due in ${span}`, {window})
+    commitEpoch ??= (commitBlock === null ? null : epochOfBlock(snapshot.clock, commitBlock)) ?? commit.chainEpoch
+    const window = revealWindow(snapshot.clock, position, commitEpoch, snapshot.revealPeriodEpochs)
+    const span =
+      `epoch ${window.revealEpoch}, blocks ${window.firstBlock}-${window.lastBlock}` +
+      `${window.blocks === 'predicted' ? ' (predicted)' : ''}`
+    if (position.index < window.revealEpoch) {
+      outcome(
+        'waiting',
+        `reveal due in ${span}; a reveal now would land in block ${landing}, epoch ${position.index}`,
+        {
+          window,
+        },
+      )
       continue
     }
-    if (snapshot.chainEpoch.index > window.revealEpoch) {
-      await expire(`its reveal window (${span}) has passed`, {window})
+    if (position.index > window.revealEpoch) {
+      await expire(
+        CHAIN_ERROR.weightsCommitExpired,
+        `its reveal window (${span}) has passed: a reveal now would land in block ${landing}, epoch ${position.index}`,
+        {window},
+      )
       continue
     }
     if (onChain !== null && !chainEntry) {
-      await expire("no longer in the chain's WeightCommits (already revealed, or removed by the chain)", {window})
+      await expire(
+        CHAIN_ERROR.commitGoneFromChain,
+        "no longer in the chain's WeightCommits (already revealed, or removed by the chain)",
+        {window},
+      )
       continue
     }
 
@@ -406,17 +586,19 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       call: 'reveal_weights',
       vector: {uids: commit.uids, weights: commit.weights},
       versionKey: commit.versionKey,
+      stake: context.stake,
     })
     const failed = failedCheckError(checks, 'reveal_weights')
     if (failed) {
       const check = (failed.details as {check: string}).check
       // registration and version key cannot change back for this commit's fixed data
-      if (check === 'registered' || check === 'version_key') await expire(failed.message, {window, call})
+      if (check === 'registered' || check === 'version_key')
+        await expire(CHAIN_ERROR.weightsCommitExpired, failed.message, {window, call})
       else outcome('failed', failed.message, {window, call, error: {code: failed.code, message: failed.message}})
       continue
     }
     if (dryRun) {
-      outcome('would_reveal', `due now (${span})`, {window, call})
+      outcome('would_reveal', `due now (${span}); it would land in block ${landing}`, {window, call})
       continue
     }
     try {
@@ -425,8 +607,8 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
       outcome('revealed', `revealed in block ${inclusion.block}`, {window, call, inclusion})
     } catch (error) {
       if (!(error instanceof LeadpoetError)) throw error
-      if (REVEAL_IMPOSSIBLE.has(error.code))
-        await expire(error.message, {window, call, error: {code: error.code, message: error.message}})
+      const closedAs = REVEAL_IMPOSSIBLE.get(error.code)
+      if (closedAs) await expire(closedAs, error.message, {window, call})
       else outcome('failed', error.message, {window, call, error: {code: error.code, message: error.message}})
       // a lost connection fails every later step the same way
       if (error.code === CHAIN_ERROR.chainUnreachable) throw error

@@ -19,6 +19,7 @@ export const CHAIN_ERROR = {
   weightsNothingToSet: 'WEIGHTS_NOTHING_TO_SET',
   weightsFallbackUnavailable: 'WEIGHTS_FALLBACK_UNAVAILABLE',
   weightsNotRegistered: 'WEIGHTS_NOT_REGISTERED',
+  weightsStakeTooLow: 'WEIGHTS_STAKE_TOO_LOW',
   weightsNoValidatorPermit: 'WEIGHTS_NO_VALIDATOR_PERMIT',
   weightsVersionKeyTooLow: 'WEIGHTS_VERSION_KEY_TOO_LOW',
   weightsRateLimited: 'WEIGHTS_RATE_LIMITED',
@@ -33,6 +34,7 @@ export const CHAIN_ERROR = {
   revealExpired: 'REVEAL_EXPIRED',
   revealNoCommit: 'REVEAL_NO_COMMIT_FOUND',
   revealHashMismatch: 'REVEAL_HASH_MISMATCH',
+  revealOutsideWindow: 'REVEAL_OUTSIDE_WINDOW',
   txRejected: 'TX_REJECTED',
   txDispatchFailed: 'TX_DISPATCH_FAILED',
   txInclusionTimeout: 'TX_INCLUSION_TIMEOUT',
@@ -40,6 +42,11 @@ export const CHAIN_ERROR = {
   // durable pending commits
   commitStoreMissing: 'COMMIT_STORE_MISSING',
   commitAlreadyPending: 'COMMIT_ALREADY_PENDING',
+  /** a commit that was on chain was never revealed: that epoch's weights are lost */
+  weightsCommitExpired: 'WEIGHTS_COMMIT_EXPIRED',
+  /** closing reasons of commits that are not lost weights (see docs/chain.md, "Closing reasons") */
+  commitNotOnChain: 'COMMIT_NOT_ON_CHAIN',
+  commitGoneFromChain: 'COMMIT_GONE_FROM_CHAIN',
 } as const
 
 export type ChainErrorCode = (typeof CHAIN_ERROR)[keyof typeof CHAIN_ERROR]

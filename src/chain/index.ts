@@ -28,8 +28,30 @@ export {
   type ConnectOptions,
   withChain,
 } from './connection.js'
-export {type OnChainCommit, readOnChainCommits, readSubnet, readUid, type SubnetSnapshot, uidOf} from './metagraph.js'
-export {chainEpochAt, chainEpochIndex, type ChainEpochPosition, revealWindow, type RevealWindow} from './chain-epoch.js'
+export {
+  type CommitField,
+  type CommitLayout,
+  type OnChainCommit,
+  readOnChainCommits,
+  readSubnet,
+  readUid,
+  readWeightsStake,
+  type StakeReading,
+  type SubnetSnapshot,
+  uidOf,
+} from './metagraph.js'
+export {
+  chainEpochIndex,
+  type ChainEpochPosition,
+  type EpochClock,
+  epochFiresIn,
+  epochPosition,
+  type EpochSchedule,
+  type EpochSource,
+  revealWindow,
+  type RevealWindow,
+} from './chain-epoch.js'
+export {poolCodeTable, type PoolCodeTable, type RuntimeIdentity} from './pool-codes.js'
 export {type HexString, randomSalt, weightsCommitHash, type WeightsCommitData} from './commit-hash.js'
 export {
   type AppliedFallback,
@@ -53,12 +75,15 @@ export {
 } from './submit.js'
 export type {NewPendingCommit, PendingCommit, PendingCommitStatus, PendingCommitStore} from './pending-commits.js'
 export {
+  closing,
   type CommittedData,
   type EpochWeightsOptions,
+  expiredCommitsError,
   revealDueCommits,
   type RevealOptions,
   type RevealOutcome,
   type RevealRunReport,
+  type RuntimeReport,
   type SubmissionOutcome,
   submitEpochWeights,
   type WeightsRunReport,

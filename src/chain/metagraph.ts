@@ -3,7 +3,7 @@ import type {Codec} from '@polkadot/types/types'
 import {encodeAddress} from '@polkadot/util-crypto'
 import {EXIT, LeadpoetError} from '../errors.js'
 import type {ChainConnection, ChainHead} from './connection.js'
-import {chainEpochAt, type ChainEpochPosition} from './chain-epoch.js'
+import {type ChainEpochPosition, type EpochClock, epochOfBlock, epochPosition} from './chain-epoch.js'
 import {CHAIN_ERROR} from './error-codes.js'
 import {SS58_PREFIX} from './wallet.js'
 
@@ -14,7 +14,16 @@ import {SS58_PREFIX} from './wallet.js'
 export interface SubnetSnapshot {
   netuid: number
   head: ChainHead
+  /** the runtime at the head: its spec and the transaction extensions its metadata declares */
+  runtime: {specName: string; specVersion: number; extensions: string[]}
+  /** how this runtime counts the subnet's epochs (see chain-epoch.ts) */
+  clock: EpochClock
+  /** the epoch of the block the next extrinsic lands in (the head's successor) */
   chainEpoch: ChainEpochPosition
+  /** what each field of a `WeightCommits` entry is, as this runtime's metadata declares it */
+  commitLayout: CommitLayout
+  /** the runtime's minimum stake to set weights, and where it keeps it; null when it has none */
+  minStake: {item: 'StakeThreshold' | 'WeightsMinStake'; threshold: bigint} | null
   tempo: number
   /** number of uids on the subnet (`SubnetworkN`) */
   size: number
@@ -90,10 +99,20 @@ export async function readSubnet(
         ).map((key) => key.toString())
 
   const tempoN = toSafeNumber(tempo!, 'Tempo')
+  const clock = await readEpochClock(connection, at, netuid, tempoN)
+  const runtime = {
+    specName: at.runtimeVersion.specName.toString(),
+    specVersion: at.runtimeVersion.specVersion.toNumber(),
+    extensions: [...at.registry.signedExtensions],
+  }
   return {
     netuid,
     head,
-    chainEpoch: chainEpochAt(netuid, tempoN, head.block),
+    runtime,
+    clock,
+    chainEpoch: epochPosition(clock, head.block + 1),
+    commitLayout: commitLayoutOf(at, clock),
+    minStake: await readMinStake(connection, at),
     tempo: tempoN,
     size: sizeN,
     hotkeys,
@@ -134,32 +153,209 @@ export function uidOf(snapshot: SubnetSnapshot, hotkey: string): number | null {
   return uid === -1 ? null : uid
 }
 
-/** The on-chain v2 commits of a hotkey (`WeightCommits`), or null when the runtime has no such item. */
+/** One entry of the hotkey's on-chain v2 commits (`WeightCommits`), decoded by the runtime's layout. */
 export interface OnChainCommit {
   hash: string
-  commitBlock: number
-  firstRevealBlock: number
-  lastRevealBlock: number
+  /** the block the commit was included in, when the layout records it */
+  commitBlock: number | null
+  /** the chain epoch the commit belongs to: recorded by the runtime, or computed from its block */
+  commitEpoch: number | null
 }
 
+/** A field of a `WeightCommits` tuple, by its name in the runtime's documentation of the item. */
+export type CommitField =
+  'hash' | 'commit_block' | 'commit_epoch' | 'first_reveal_block' | 'last_reveal_block' | 'unused'
+
+export interface CommitLayout {
+  fields: CommitField[]
+  /** `metadata`: read from the item's documentation; `assumed`: the documentation did not name them */
+  source: 'metadata' | 'assumed'
+}
+
+/** Layouts per the pallet source, for a runtime whose documentation does not name the fields. */
+const ASSUMED_LAYOUT: Record<EpochClock['kind'], CommitField[]> = {
+  // lib.rs before migrate_dynamic_tempo: (hash, commit_block, first_reveal_block, last_reveal_block)
+  block_arithmetic: ['hash', 'commit_block', 'first_reveal_block', 'last_reveal_block'],
+  // migrate_dynamic_tempo: every entry rewritten to (hash, commit_epoch, commit_block, 0)
+  epoch_index: ['hash', 'commit_epoch', 'commit_block', 'unused'],
+}
+
+const FIELD_NAMES: Record<string, CommitField> = {
+  hash: 'hash',
+  commit_hash: 'hash',
+  commit_block: 'commit_block',
+  commit_epoch: 'commit_epoch',
+  first_reveal_block: 'first_reveal_block',
+  last_reveal_block: 'last_reveal_block',
+}
+
+/**
+ * What each field of a `WeightCommits` entry holds, from the metadata: the item's value type gives the
+ * tuple's shape, its documentation the field names (`VecDeque<(hash, commit_block, first_reveal_block,
+ * last_reveal_block)>` up to spec 393; `VecDeque<(hash, commit_epoch, commit_block, _unused)>` on main
+ * since migrate_dynamic_tempo). Names a runtime does not document are assumed from the pallet source.
+ */
+export function commitLayoutOf(at: ApiDecoration<'promise'>, clock: EpochClock): CommitLayout {
+  const item = at.query.subtensorModule?.weightCommits
+  const assumed: CommitLayout = {fields: ASSUMED_LAYOUT[clock.kind], source: 'assumed'}
+  if (!item) return assumed
+  const meta = item.creator.meta
+  const valueType = meta.type.isMap ? meta.type.asMap.value : meta.type.asPlain
+  const shape = /^Vec<\((.*)\)>$/.exec(at.registry.lookup.getTypeDef(valueType).type.replace(/\s/g, ''))
+  const types = shape?.[1]?.split(',') ?? []
+  const documented = /<\(([^)]*)\)>/.exec(meta.docs.map((line) => line.toString()).join(' '))
+  const names = documented?.[1]?.split(',').map((name) => name.trim()) ?? []
+  const fields = names.map((name) => (name.startsWith('_') || name === 'unused' ? 'unused' : FIELD_NAMES[name]))
+  const fits =
+    names.length === types.length &&
+    types.length >= 2 &&
+    fields.every((field) => field !== undefined) &&
+    fields[0] === 'hash' &&
+    (fields.includes('commit_block') || fields.includes('commit_epoch'))
+  return fits ? {fields: fields, source: 'metadata'} : assumed
+}
+
+/** The hotkey's on-chain v2 commits (`WeightCommits`), or null when the runtime has no such item. */
 export async function readOnChainCommits(
   connection: ChainConnection,
   snapshot: SubnetSnapshot,
   hotkey: string,
+  blockHash: string = snapshot.head.hash,
 ): Promise<OnChainCommit[] | null> {
-  const at = await connection.at(snapshot.head.hash)
+  const at = await connection.at(blockHash)
   const item = at.query.subtensorModule?.weightCommits
   if (!item) return null
   const value = await connection.call(`WeightCommits(${snapshot.netuid}, ${hotkey})`, () =>
     item(snapshot.netuid, hotkey),
   )
-  const json = value.toJSON() as Array<[string, number | string, number | string, number | string]> | null
-  return (json ?? []).map(([hash, commitBlock, first, last]) => ({
-    hash,
-    commitBlock: toSafeNumber(commitBlock, 'WeightCommits.commit_block'),
-    firstRevealBlock: toSafeNumber(first, 'WeightCommits.first_reveal_block'),
-    lastRevealBlock: toSafeNumber(last, 'WeightCommits.last_reveal_block'),
-  }))
+  const entries = (value.toJSON() as Array<Array<number | string>> | null) ?? []
+  const {fields} = snapshot.commitLayout
+  return entries.map((entry) => {
+    if (!Array.isArray(entry) || entry.length !== fields.length) {
+      throw new LeadpoetError(
+        CHAIN_ERROR.chainUnsupported,
+        `a WeightCommits entry has ${Array.isArray(entry) ? entry.length : 'no'} fields; this runtime declares ` +
+          `(${fields.join(', ')})`,
+        EXIT.error,
+      )
+    }
+    const field = (name: CommitField): number | null => {
+      const index = fields.indexOf(name)
+      return index === -1 ? null : toSafeNumber(entry[index]!, `WeightCommits.${name}`)
+    }
+    const commitBlock = field('commit_block')
+    const commitEpoch =
+      field('commit_epoch') ?? (commitBlock === null ? null : epochOfBlock(snapshot.clock, commitBlock))
+    return {hash: String(entry[fields.indexOf('hash')]), commitBlock, commitEpoch}
+  })
+}
+
+/** Block arithmetic, or the scheduler's counter when this runtime keeps one (`SubnetEpochIndex`). */
+async function readEpochClock(
+  connection: ChainConnection,
+  at: ApiDecoration<'promise'>,
+  netuid: number,
+  tempo: number,
+): Promise<EpochClock> {
+  const module = at.query.subtensorModule!
+  const items = ['subnetEpochIndex', 'lastEpochBlock', 'pendingEpochAt', 'blocksSinceLastStep'] as const
+  if (!items.every((item) => module[item])) return {kind: 'block_arithmetic', netuid, tempo}
+  const [index, last, pending, sinceStep] = await connection.call(`the epoch schedule of subnet ${netuid}`, () =>
+    at.queryMulti(items.map((item) => [module[item]!, netuid])),
+  )
+  return {
+    kind: 'epoch_index',
+    netuid,
+    tempo,
+    schedule: {
+      tempo,
+      subnetEpochIndex: toSafeNumber(index!, 'SubnetEpochIndex'),
+      lastEpochBlock: toSafeNumber(last!, 'LastEpochBlock'),
+      pendingEpochAt: toSafeNumber(pending!, 'PendingEpochAt'),
+      blocksSinceLastStep: toSafeNumber(sinceStep!, 'BlocksSinceLastStep'),
+    },
+  }
+}
+
+/** `StakeThreshold` (dTAO and later) or `WeightsMinStake` (before), whichever this runtime keeps. */
+async function readMinStake(
+  connection: ChainConnection,
+  at: ApiDecoration<'promise'>,
+): Promise<SubnetSnapshot['minStake']> {
+  for (const [item, name] of [
+    ['stakeThreshold', 'StakeThreshold'],
+    ['weightsMinStake', 'WeightsMinStake'],
+  ] as const) {
+    const query = at.query.subtensorModule?.[item]
+    if (query) return {item: name, threshold: BigInt((await connection.call(name, () => query())).toString())}
+  }
+  return null
+}
+
+/** What the chain's minimum-stake rule says about a hotkey, before anything is sent. */
+export interface StakeReading {
+  verdict: 'pass' | 'fail' | 'unknown'
+  detail: string
+}
+
+/**
+ * Reads the hotkey's stake the way this runtime's `check_weights_min_stake` weighs it and compares it
+ * with the minimum. By runtime:
+ * - `WeightsMinStake` with `TotalHotkeyAlpha` (dTAO up to spec 218): the hotkey's alpha on the subnet,
+ *   `TotalHotkeyAlpha(hotkey, netuid)` (checked on the spec-218 runtime).
+ * - `WeightsMinStake` without it (before dTAO): `TotalHotkeyStake(hotkey)`.
+ * - `StakeThreshold`: the stake weight, own alpha on the subnet plus `TaoWeight` times its root stake,
+ *   and on main the subnet owner's hotkey is exempt. Stake inherited from parent keys is not read: a
+ *   hotkey with parents below the minimum is left to the chain (`unknown`), never blocked here.
+ */
+export async function readWeightsStake(
+  connection: ChainConnection,
+  snapshot: SubnetSnapshot,
+  hotkey: string,
+): Promise<StakeReading> {
+  const {minStake, netuid} = snapshot
+  if (!minStake) return {verdict: 'pass', detail: 'this runtime has no minimum stake to set weights'}
+  if (minStake.threshold === 0n) return {verdict: 'pass', detail: `${minStake.item} is 0: no minimum stake`}
+  const at = await connection.at(snapshot.head.hash)
+  const module = at.query.subtensorModule!
+  const read = async (what: string, query: () => Promise<Codec>): Promise<bigint> =>
+    BigInt((await connection.call(what, query)).toString())
+  const compare = (stake: bigint, basis: string): StakeReading => ({
+    verdict: stake >= minStake.threshold ? 'pass' : 'fail',
+    detail:
+      `${basis} is ${stake} ${stake >= minStake.threshold ? 'meets' : 'is below'} ` +
+      `the runtime's minimum stake to set weights, ${minStake.item} ${minStake.threshold}`,
+  })
+
+  if (minStake.item === 'WeightsMinStake') {
+    if (module.totalHotkeyAlpha) {
+      const alpha = await read(`TotalHotkeyAlpha(${hotkey}, ${netuid})`, () => module.totalHotkeyAlpha!(hotkey, netuid))
+      return compare(alpha, `the hotkey's alpha on subnet ${netuid}`)
+    }
+    if (module.totalHotkeyStake) {
+      const stake = await read(`TotalHotkeyStake(${hotkey})`, () => module.totalHotkeyStake!(hotkey))
+      return compare(stake, "the hotkey's total stake")
+    }
+    return {verdict: 'unknown', detail: "this runtime's stake storage is not one leadpoet reads; the chain decides"}
+  }
+
+  if (snapshot.subnetOwnerHotkey === hotkey)
+    return {verdict: 'pass', detail: "the subnet owner's hotkey: exempt from StakeThreshold on main"}
+  if (!module.totalHotkeyAlpha)
+    return {verdict: 'unknown', detail: "this runtime's stake storage is not one leadpoet reads; the chain decides"}
+  const alpha = await read(`TotalHotkeyAlpha(${hotkey}, ${netuid})`, () => module.totalHotkeyAlpha!(hotkey, netuid))
+  const root = await read(`TotalHotkeyAlpha(${hotkey}, 0)`, () => module.totalHotkeyAlpha!(hotkey, 0))
+  // TaoWeight is a fraction of u64::MAX
+  const taoWeight = module.taoWeight ? await read('TaoWeight', () => module.taoWeight!()) : 0n
+  const weighted = alpha + (root * taoWeight) / 0xffff_ffff_ffff_ffffn
+  const reading = compare(weighted, `the hotkey's stake weight on subnet ${netuid} (alpha plus TaoWeight x root stake)`)
+  if (reading.verdict === 'pass' || !module.parentKeys) return reading
+  const parents = (
+    await connection.call(`ParentKeys(${hotkey}, ${netuid})`, () => module.parentKeys!(hotkey, netuid))
+  ).toJSON()
+  if (Array.isArray(parents) && parents.length > 0)
+    return {verdict: 'unknown', detail: `${reading.detail}, but it inherits stake from parent keys; the chain decides`}
+  return reading
 }
 
 async function readOptionalAccount(

@@ -2,6 +2,7 @@ import type {ApiPromise} from '@polkadot/api'
 import type {DispatchError} from '@polkadot/types/interfaces'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {CHAIN_ERROR, type ChainErrorCode} from './error-codes.js'
+import {poolCodeTable, type RuntimeIdentity} from './pool-codes.js'
 
 /**
  * Turns the chain's refusals into readable LeadpoetErrors: dispatch errors (the extrinsic was in a
@@ -60,8 +61,8 @@ const SUBTENSOR_DISPATCH_ERRORS: Record<string, KnownError> = {
   WeightVecNotEqualSize: {code: CHAIN_ERROR.weightsInvalidInput, explain: 'uids and weights differ in length'},
   MaxWeightExceeded: {code: CHAIN_ERROR.weightsInvalidInput, explain: "a weight exceeds the subnet's MaxWeightsLimit"},
   NotEnoughStakeToSetWeights: {
-    code: CHAIN_ERROR.weightsNoValidatorPermit,
-    explain: 'the hotkey has too little stake to set weights',
+    code: CHAIN_ERROR.weightsStakeTooLow,
+    explain: "the hotkey's stake is below the runtime's minimum stake to set weights",
   },
   TooManyUnrevealedCommits: {
     code: CHAIN_ERROR.weightsTooManyCommits,
@@ -80,40 +81,6 @@ const SUBTENSOR_DISPATCH_ERRORS: Record<string, KnownError> = {
     code: CHAIN_ERROR.revealHashMismatch,
     explain: 'the revealed data does not hash to any pending commit',
   },
-}
-
-/** Subtensor's transaction-extension rejections (`InvalidTransaction::Custom(n)`), by number. */
-const SUBTENSOR_CUSTOM_REJECTIONS: Record<number, KnownError & {name: string}> = {
-  1: {
-    name: 'StakeAmountTooLow',
-    code: CHAIN_ERROR.txRejected,
-    explain: 'the hotkey has too little stake for this call',
-  },
-  2: {name: 'BalanceTooLow', code: CHAIN_ERROR.txRejected, explain: 'the account balance is too low'},
-  3: {name: 'SubnetNotExists', code: CHAIN_ERROR.subnetNotFound, explain: 'the subnet does not exist'},
-  4: {
-    name: 'HotkeyAccountDoesntExist',
-    code: CHAIN_ERROR.weightsNotRegistered,
-    explain: 'the hotkey account is not known to the chain',
-  },
-  6: {
-    name: 'RateLimitExceeded',
-    code: CHAIN_ERROR.weightsRateLimited,
-    explain: 'the call is rate limited; try again after the rate-limit period',
-  },
-  10: {
-    name: 'HotKeyNotRegisteredInNetwork',
-    code: CHAIN_ERROR.weightsNotRegistered,
-    explain: 'the hotkey is not registered on this subnet',
-  },
-  15: {name: 'InvalidRevealRound', code: CHAIN_ERROR.revealTooEarly, explain: 'the reveal is outside its window'},
-  16: {name: 'CommitNotFound', code: CHAIN_ERROR.revealNoCommit, explain: 'the chain holds no matching commit'},
-  17: {
-    name: 'CommitBlockNotInRevealRange',
-    code: CHAIN_ERROR.revealTooEarly,
-    explain: "the commit's reveal window is not open",
-  },
-  255: {name: 'BadRequest', code: CHAIN_ERROR.txRejected, explain: 'the node considers the call malformed'},
 }
 
 /** Standard pool rejections, matched on the node's message text. */
@@ -184,21 +151,35 @@ export function dispatchErrorToLeadpoet(api: ApiPromise, dispatchError: Dispatch
   )
 }
 
-/** An error for an extrinsic the node refused to take into its pool (the submit RPC failed). */
-export function poolRejectionToLeadpoet(error: unknown, call: string): LeadpoetError {
+/**
+ * An error for an extrinsic the node refused to take into its pool (the submit RPC failed). A
+ * Subtensor custom code is named from the numbering of the runtime that sent it (`runtime`).
+ */
+export function poolRejectionToLeadpoet(error: unknown, call: string, runtime: RuntimeIdentity): LeadpoetError {
   if (error instanceof LeadpoetError) return error
   const message = error instanceof Error ? error.message : String(error)
   const data = typeof error === 'object' && error !== null && 'data' in error ? textOf(error.data) : ''
   const text = `${message} ${data}`
-  const custom = /Custom error:?\s*(\d+)/i.exec(text)
+  // a node says `Custom error: 3`; chopsticks says `{"invalid":{"custom":3}}`
+  const custom = /Custom error:?\s*(\d+)/i.exec(text) ?? /"custom"\s*:\s*(\d+)/i.exec(text)
   if (custom) {
     const number = Number(custom[1])
-    const known = SUBTENSOR_CUSTOM_REJECTIONS[number]
+    const table = poolCodeTable(runtime)
+    const known = table?.meaning(number, call) ?? null
+    const spec = `spec ${runtime.specVersion}`
     return new LeadpoetError(
       known?.code ?? CHAIN_ERROR.txRejected,
-      `the node rejected ${call}: ${known ? `${known.name}: ${known.explain}` : `Subtensor custom error ${number}`}`,
+      known
+        ? `the node rejected ${call}: custom error ${number} (${known.name}, ${spec}): ${known.explain}`
+        : `the node rejected ${call}: custom error ${number}, unknown for this version (${spec}` +
+            `${table ? `, ${table.name}` : ', a runtime whose custom codes leadpoet has not mapped'})`,
       EXIT.error,
-      {rejection: known?.name ?? `Custom(${number})`, nodeMessage: message},
+      {
+        rejection: known?.name ?? `Custom(${number})`,
+        custom: number,
+        specVersion: runtime.specVersion,
+        nodeMessage: message,
+      },
     )
   }
   const known = POOL_REJECTIONS.find((rejection) => rejection.pattern.test(text))

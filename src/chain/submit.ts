@@ -152,7 +152,7 @@ export async function sendSigned(
             )
           }
         })
-        .then(onUnsubscribe, (error: unknown) => reject(poolRejectionToLeadpoet(error, callName)))
+        .then(onUnsubscribe, (error: unknown) => reject(poolRejectionToLeadpoet(error, callName, connection.runtime())))
     })
 
     const result = await inBlock

@@ -1,6 +1,6 @@
 import {EXIT, LeadpoetError} from '../errors.js'
 import {CHAIN_ERROR, type ChainErrorCode} from './error-codes.js'
-import {type SubnetSnapshot, uidOf} from './metagraph.js'
+import {type StakeReading, type SubnetSnapshot, uidOf} from './metagraph.js'
 
 /** The largest weight value on chain; the chain max-upscales every weight vector to it. */
 export const U16_MAX = 65_535
@@ -119,6 +119,7 @@ export type WeightsCallName = 'set_weights' | 'commit_weights' | 'reveal_weights
 
 export type WeightsCheckName =
   | 'registered'
+  | 'min_stake'
   | 'version_key'
   | 'rate_limit'
   | 'validator_permit'
@@ -138,10 +139,13 @@ export interface WeightsCheckInput {
   call: WeightsCallName
   vector: WeightVector
   versionKey: number
+  /** the runtime's minimum-stake rule applied to the hotkey (readWeightsStake); null when not read */
+  stake: StakeReading | null
 }
 
 export const CHECK_ERROR_CODES: Record<WeightsCheckName, ChainErrorCode> = {
   registered: CHAIN_ERROR.weightsNotRegistered,
+  min_stake: CHAIN_ERROR.weightsStakeTooLow,
   version_key: CHAIN_ERROR.weightsVersionKeyTooLow,
   rate_limit: CHAIN_ERROR.weightsRateLimited,
   validator_permit: CHAIN_ERROR.weightsNoValidatorPermit,
@@ -152,8 +156,9 @@ export const CHECK_ERROR_CODES: Record<WeightsCheckName, ChainErrorCode> = {
 
 /**
  * Checks locally, in the chain's order, what the chain checks for this call, so a doomed
- * extrinsic is never sent. The rate limit binds `set_weights` and `commit_weights`; a reveal is
- * not rate limited while commit-reveal is on.
+ * extrinsic is never sent. Every check is made for the block the extrinsic can land in (the head's
+ * successor). The rate limit binds `set_weights` and `commit_weights`; a reveal is not rate limited
+ * while commit-reveal is on.
  */
 export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
   const {snapshot, validatorUid: uid, vector, versionKey, call} = input
@@ -170,6 +175,11 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
       : `the hotkey is uid ${uid} on subnet ${snapshot.netuid}`,
   )
 
+  // the pool checks the stake first, before any block (check_weights_min_stake in the transaction extension)
+  if (uid === null) add('min_stake', 'skipped', 'not registered')
+  else if (!input.stake) add('min_stake', 'skipped', 'the stake was not read')
+  else add('min_stake', input.stake.verdict === 'unknown' ? 'skipped' : input.stake.verdict, input.stake.detail)
+
   const required = snapshot.weightsVersionKey
   add(
     'version_key',
@@ -185,8 +195,7 @@ export function checkWeights(input: WeightsCheckInput): WeightsCheck[] {
     add('rate_limit', 'skipped', 'not registered')
   } else {
     const last = snapshot.lastUpdate[uid] ?? 0
-    // the earliest block the extrinsic can land in is the next one
-    const block = snapshot.head.block + 1
+    const block = snapshot.chainEpoch.landingBlock
     const limit = snapshot.weightsSetRateLimit
     const ok = last === 0 || block - last >= limit
     add(

@@ -1,4 +1,5 @@
 import {
+  expiredCommitsError,
   readSubnet,
   submitEpochWeights,
   type ChainConnection,
@@ -24,8 +25,21 @@ export const EpochWeightsDocument = z.object({
       hotkey: z.string(),
       validator_uid: z.number().int().nullable(),
       head: z.object({block: z.number().int(), hash: z.string(), seen_at: z.string()}),
+      runtime: z.object({
+        spec_name: z.string(),
+        spec_version: z.number().int(),
+        epoch_source: z.enum(['block_arithmetic', 'epoch_index']),
+        commit_layout: z.object({fields: z.array(z.string()), source: z.enum(['metadata', 'assumed'])}),
+        pool_codes: z.string().nullable(),
+      }),
       chain_epoch: z
-        .object({index: z.number().int(), first_block: z.number().int(), last_block: z.number().int()})
+        .object({
+          index: z.number().int(),
+          landing_block: z.number().int(),
+          first_block: z.number().int(),
+          last_block: z.number().int(),
+          source: z.enum(['block_arithmetic', 'epoch_index']),
+        })
         .loose(),
       commit_reveal: z.object({enabled: z.boolean(), reveal_period_epochs: z.number().int()}),
       dry_run: z.boolean(),
@@ -69,7 +83,9 @@ export async function minerWeightsToSet(service: ConsensusService, epoch?: numbe
 /**
  * Sets an epoch's miner weights on chain with the caller's own hotkey: the shares come from the
  * database, the uids and rules from the metagraph, pending commit-reveal commits live in the
- * database under the caller's hotkey. The version key defaults to the subnet's WeightsVersionKey.
+ * database under the caller's hotkey. The version key defaults to the subnet's WeightsVersionKey. A
+ * run that finds an earlier commit expired unrevealed does all its work, then fails with
+ * WEIGHTS_COMMIT_EXPIRED, its document in the error's details.
  */
 export async function setEpochWeights(options: {
   service: ConsensusService
@@ -107,5 +123,17 @@ export async function setEpochWeights(options: {
     dryRun: options.dryRun,
     commitStore: new DatabaseCommitStore(options.service.adapter),
   })
-  return {epoch: options.minerWeights.epoch, miner_weights: options.minerWeights, chain: toJsonDocument(chain)}
+  const document: EpochWeightsDocument = {
+    epoch: options.minerWeights.epoch,
+    miner_weights: options.minerWeights,
+    chain: toJsonDocument(chain),
+  }
+  const expired = expiredCommitsError(chain)
+  if (expired) {
+    throw new LeadpoetError(expired.code, expired.message, expired.exitCode, {
+      ...(expired.details as object),
+      document,
+    })
+  }
+  return document
 }

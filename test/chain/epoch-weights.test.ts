@@ -1,7 +1,12 @@
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest'
 import type {ChainConnection} from '../../src/chain/connection.js'
 import {chainEpochIndex} from '../../src/chain/chain-epoch.js'
-import {type EpochWeightsOptions, revealDueCommits, submitEpochWeights} from '../../src/chain/epoch-weights.js'
+import {
+  type EpochWeightsOptions,
+  expiredCommitsError,
+  revealDueCommits,
+  submitEpochWeights,
+} from '../../src/chain/epoch-weights.js'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
 import type {OfflineChainProvider} from '../support/offline-chain.js'
 import {type Hotkey, loadHotkey} from '../../src/chain/wallet.js'
@@ -167,7 +172,6 @@ describe('commit-reveal off: set_weights', () => {
   })
 
   test.each([
-    {name: 'registered', setup: {}, extra: () => ({hotkey: outsider}), code: CHAIN_ERROR.weightsNotRegistered},
     {
       name: 'validator_permit',
       setup: {permits: [false, false, false, false, false, false]},
@@ -198,6 +202,67 @@ describe('commit-reveal off: set_weights', () => {
     const error = await expectCode(submitEpochWeights(options(extra())), code)
     expect(error.message).toContain(`"${name}"`)
     expect(submissions()).toBe(0)
+  })
+})
+
+describe('a hotkey that is not registered on the subnet (a wrong but existing --netuid)', () => {
+  test('is told so, not "nothing to do", although no miner is registered there either', async () => {
+    await chain()
+    const error = await expectCode(
+      submitEpochWeights(options({hotkey: outsider, fallback: {kind: 'skip'}})),
+      CHAIN_ERROR.weightsNotRegistered,
+    )
+    expect(error.message).toContain(`hotkey ${outsider.address} is not registered on subnet ${NETUID}`)
+    expect(submissions()).toBe(0)
+  })
+
+  test('a dry run shows it as blocked by the "registered" check', async () => {
+    await chain()
+    const report = await submitEpochWeights(options({hotkey: outsider, dryRun: true}))
+    expect(report.submission).toMatchObject({
+      status: 'blocked',
+      call: null,
+      check: 'registered',
+      code: CHAIN_ERROR.weightsNotRegistered,
+    })
+    expect(report.validatorUid).toBeNull()
+  })
+})
+
+describe("the runtime's minimum stake to set weights (StakeThreshold on spec 393)", () => {
+  async function stakeChain(alpha: number, threshold = 1_000): Promise<void> {
+    await chain()
+    provider.setStorage('SubtensorModule', 'StakeThreshold', [], threshold)
+    provider.setStorage('SubtensorModule', 'TotalHotkeyAlpha', [validator.address, NETUID], alpha)
+  }
+
+  test('below it: a dry run is blocked by "min_stake", a real run stops with WEIGHTS_STAKE_TOO_LOW and sends nothing', async () => {
+    await stakeChain(999)
+    const dry = await submitEpochWeights(options({dryRun: true}))
+    expect(dry.submission).toMatchObject({status: 'blocked', check: 'min_stake', code: CHAIN_ERROR.weightsStakeTooLow})
+    expect(dry.checks.find((c) => c.name === 'min_stake')?.detail).toContain('999 is below')
+    const error = await expectCode(submitEpochWeights(options()), CHAIN_ERROR.weightsStakeTooLow)
+    expect(error.message).toContain('StakeThreshold 1000')
+    expect(submissions()).toBe(0)
+  })
+
+  test('at it, weights are set; the subnet owner hotkey is exempt; a threshold of 0 asks nothing', async () => {
+    await stakeChain(1_000)
+    expect((await submitEpochWeights(options())).submission.status).toBe('included')
+    await stakeChain(0, 1_000)
+    provider.setStorage('SubtensorModule', 'SubnetOwnerHotkey', [NETUID], validator.address)
+    const owner = await submitEpochWeights(options({dryRun: true}))
+    expect(owner.checks.find((c) => c.name === 'min_stake')).toMatchObject({status: 'pass'})
+    await stakeChain(0, 0)
+    expect((await submitEpochWeights(options({dryRun: true}))).submission.status).toBe('dry_run')
+  })
+
+  test('a hotkey below it that inherits stake from parent keys is left to the chain', async () => {
+    await stakeChain(10)
+    provider.setStorage('SubtensorModule', 'ParentKeys', [validator.address, NETUID], [[2n ** 63n, hotkeys[5]]])
+    const report = await submitEpochWeights(options({dryRun: true}))
+    expect(report.checks.find((c) => c.name === 'min_stake')).toMatchObject({status: 'skipped'})
+    expect(report.submission.status).toBe('dry_run')
   })
 })
 
@@ -395,6 +460,90 @@ describe('commit-reveal on (v2)', () => {
       [landed.id, 'committed', 9_995],
       [inFlight.id, 'submitted', null],
     ])
+  })
+
+  // tempo 360, netuid 71: epoch 27 is blocks 9675-10035, epoch 28 is 10036-10396, epoch 29 from 10397
+  describe('windows are judged by the block the extrinsic lands in (the head + 1)', () => {
+    async function committedAt10001(): Promise<string> {
+      await chain({commitRevealEnabled: true})
+      const first = await submitEpochWeights(options({commitStore: commits.store}))
+      if (first.submission.status !== 'included') throw new Error('expected a commit')
+      expect(first.submission).toMatchObject({block: 10_001, commitEpoch: 27})
+      return first.submission.commitId!
+    }
+
+    test('one block before the window the reveal waits; with the head there it lands inside and is revealed', async () => {
+      const id = await committedAt10001()
+      provider.advanceTo(10_034, {jump: true})
+      const early = await revealDueCommits({
+        connection: connection!,
+        hotkey: validator,
+        netuid: NETUID,
+        commitStore: commits.store,
+      })
+      expect(early.chainEpoch).toMatchObject({landingBlock: 10_035, index: 27})
+      expect(early.reveals).toMatchObject([
+        {commitId: id, status: 'waiting', window: {firstBlock: 10_036, lastBlock: 10_396}},
+      ])
+
+      provider.advanceTo(10_035, {jump: true})
+      const due = await revealDueCommits({
+        connection: connection!,
+        hotkey: validator,
+        netuid: NETUID,
+        commitStore: commits.store,
+      })
+      expect(due.reveals).toMatchObject([{commitId: id, status: 'revealed', inclusion: {block: 10_036}}])
+      expect(simulator.applied.map((a) => a.block)).toEqual([10_036])
+    })
+
+    test('with the head on the last block of the window the reveal would land after it: expired, an error, not sent', async () => {
+      const id = await committedAt10001()
+      provider.advanceTo(10_395, {jump: true})
+      const dry = await revealDueCommits({
+        connection: connection!,
+        hotkey: validator,
+        netuid: NETUID,
+        commitStore: commits.store,
+        dryRun: true,
+      })
+      expect(dry.reveals).toMatchObject([{status: 'would_reveal'}])
+      expect(dry.reveals[0]?.detail).toContain('land in block 10396')
+
+      provider.advanceTo(10_396, {jump: true})
+      const before = provider.included.length
+      const report = await submitEpochWeights(options({commitStore: commits.store}))
+      expect(report.reveals).toMatchObject([
+        {commitId: id, status: 'expired', commitEpoch: 27, error: {code: CHAIN_ERROR.weightsCommitExpired}},
+      ])
+      expect(report.reveals[0]?.detail).toContain('land in block 10397, epoch 29')
+      // the new epoch's weights are still committed; the reveal was never sent
+      expect(report.submission).toMatchObject({status: 'included', call: {call: 'commit_weights'}, commitEpoch: 29})
+      expect(provider.included.slice(before).map((tx) => tx.method)).toEqual(['commitWeights'])
+      const [row] = await commits.sql.query<{status: string; closed_reason: string}>(
+        'select status, closed_reason from leadpoet.weight_commits where id = $1',
+        [id],
+      )
+      expect(row?.status).toBe('expired')
+      expect(row?.closed_reason).toMatch(/^WEIGHTS_COMMIT_EXPIRED: /)
+      const error = expiredCommitsError(report)
+      expect(error).toMatchObject({code: CHAIN_ERROR.weightsCommitExpired, exitCode: 1})
+      expect(error?.message).toContain(`commit ${id} (epoch 27)`)
+      // a dry run that finds one reports it, and is no error
+      expect(expiredCommitsError({...report, dryRun: true})).toBeNull()
+    })
+
+    test("a commit sent with the head on an epoch's last block is recorded in the epoch it lands in", async () => {
+      await chain({commitRevealEnabled: true}, 10_035)
+      const report = await submitEpochWeights(options({commitStore: commits.store}))
+      expect(report.chainEpoch).toMatchObject({landingBlock: 10_036, index: 28})
+      expect(report.submission).toMatchObject({status: 'included', block: 10_036, commitEpoch: 28})
+      const [saved] = await commits.store.findOpen(NETUID, validator.address)
+      expect(saved).toMatchObject({chainEpoch: 28, commitBlock: 10_036})
+      // so a second run in epoch 28 commits nothing
+      const again = await submitEpochWeights(options({commitStore: commits.store}))
+      expect(again.submission).toMatchObject({status: 'skipped'})
+    })
   })
 
   test('a commit whose version key fell below WeightsVersionKey is reported as unrevealable', async () => {

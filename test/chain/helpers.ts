@@ -3,7 +3,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Keyring} from '@polkadot/keyring'
 import type {KeyringPair} from '@polkadot/keyring/types'
-import {compactFromU8a, compactToU8a, hexToU8a, u8aConcat} from '@polkadot/util'
+import {Metadata, TypeRegistry} from '@polkadot/types'
+import {compactFromU8a, compactToU8a, hexToU8a, stringToU8a, u8aConcat} from '@polkadot/util'
 import {blake2AsHex, cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto'
 import {type ChainConnection, connectChain} from '../../src/chain/connection.js'
 import type {ChainDeadlines} from '../../src/chain/deadline.js'
@@ -25,6 +26,34 @@ export function finneyMetadataV15(): Uint8Array {
   if (bytes[0] !== 1) throw new Error('expected Some(metadata)')
   const [offset, length] = compactFromU8a(bytes.subarray(1))
   return bytes.subarray(1 + offset, 1 + offset + length.toNumber())
+}
+
+/**
+ * No runtime available here has the stateful epoch scheduler (main since 2026-05, spec >= 407), so
+ * this is the spec-393 metadata with what that runtime adds for weights, per opentensor/subtensor:
+ * - `SubnetEpochIndex`, `LastEpochBlock`, `PendingEpochAt`: `StorageMap<_, Identity, NetUid, u64>`
+ *   (`pallets/subtensor/src/lib.rs`; `migrate_dynamic_tempo` seeds them), declared here like the
+ *   existing `BlocksSinceLastStep` map of the same shape.
+ * - `WeightCommits`, still `VecDeque<(H256, u64, u64, u64)>`, now documented
+ *   "MAP (netuid, who) --> VecDeque<(hash, commit_epoch, commit_block, _unused)>" (lib.rs;
+ *   migrate_dynamic_tempo rewrites every entry to `(hash, commit_epoch, commit_block, 0)`).
+ * Serve it with `specVersion: 407`.
+ */
+export function finneyMetadataWithEpochIndex(): Uint8Array {
+  const metadata = new Metadata(new TypeRegistry(), finneyMetadata())
+  const v16 = metadata.asV16.toJSON() as {
+    pallets: Array<{name: string; storage: {items: Array<{name: string; docs: string[]}>}}>
+  }
+  const items = v16.pallets.find((pallet) => pallet.name === 'SubtensorModule')!.storage.items
+  const sameShape = items.find((item) => item.name === 'BlocksSinceLastStep')!
+  for (const name of ['SubnetEpochIndex', 'LastEpochBlock', 'PendingEpochAt'])
+    items.push({...sameShape, name, docs: [` --- MAP ( netuid ) --> ${name}`]})
+  items.find((item) => item.name === 'WeightCommits')!.docs = [
+    ' MAP (netuid, who) --> VecDeque<(hash, commit_epoch, commit_block, _unused)>',
+    ' Stores a queue of commit-reveal-v2 commits for an account on a given netuid.',
+  ]
+  const encoded = new TypeRegistry().createType('MetadataV16', v16).toU8a()
+  return u8aConcat(stringToU8a('meta'), new Uint8Array([16]), encoded)
 }
 
 /** A clock frozen at a fixed instant, so block timestamps and "seen at" are deterministic. */

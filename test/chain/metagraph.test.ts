@@ -63,7 +63,12 @@ describe('reading the chain', () => {
       subnetOwnerHotkey: hotkeys[2],
       subnetOwner: owner,
     })
-    expect(subnet.chainEpoch.index).toBe(Math.floor((10_000 + 72) / 100))
+    // the epoch of the block the next extrinsic lands in, by block arithmetic (no SubnetEpochIndex on spec 393)
+    expect(subnet.chainEpoch).toMatchObject({landingBlock: 10_001, index: Math.floor((10_001 + 72) / 100)})
+    expect(subnet.chainEpoch.source).toBe('block_arithmetic')
+    expect(subnet.runtime).toMatchObject({specName: 'node-subtensor', specVersion: 393})
+    expect(subnet.runtime.extensions).toContain('SubtensorTransactionExtension')
+    expect(subnet.minStake).toEqual({item: 'StakeThreshold', threshold: 0n})
     expect(uidOf(subnet, hotkeys[3]!)).toBe(3)
     expect(uidOf(subnet, owner)).toBeNull()
   })
@@ -99,8 +104,14 @@ describe('reading the chain', () => {
     provider.setStorage('SubtensorModule', 'WeightCommits', [71, hotkeys[0]], [[hash, 9_990, 10_038, 10_398]])
     connection = await connectOffline(provider)
     const subnet = await readSubnet(connection, 71, await connection.readHead())
+    // spec 393 documents the tuple as (hash, commit_block, first_reveal_block, last_reveal_block)
+    expect(subnet.commitLayout).toEqual({
+      fields: ['hash', 'commit_block', 'first_reveal_block', 'last_reveal_block'],
+      source: 'metadata',
+    })
+    // the epoch of its block, as get_epoch_index counts it: (9990 + 71 + 1) / 361
     expect(await readOnChainCommits(connection, subnet, hotkeys[0]!)).toEqual([
-      {hash, commitBlock: 9_990, firstRevealBlock: 10_038, lastRevealBlock: 10_398},
+      {hash, commitBlock: 9_990, commitEpoch: 27},
     ])
     expect(await readOnChainCommits(connection, subnet, hotkeys[1]!)).toEqual([])
   })

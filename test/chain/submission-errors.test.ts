@@ -8,6 +8,7 @@ import type {DatabaseCommitStore} from '../../src/service/weight-commits.js'
 import {openCommitStore, type CommitStoreFixture} from '../support/commit-store.js'
 import type {ExtrinsicOutcome, OfflineChainProvider} from '../support/offline-chain.js'
 import {sendSigned, signWeightsExtrinsic, submitWeightsCall, type WeightsCall} from '../../src/chain/submit.js'
+import {poolRejectionToLeadpoet} from '../../src/chain/submission-errors.js'
 import {type Hotkey, loadHotkey} from '../../src/chain/wallet.js'
 import {LeadpoetError} from '../../src/errors.js'
 import {connectOffline, offlineChain, writeSubnet} from './helpers.js'
@@ -80,9 +81,14 @@ describe('errors from a block: dispatch errors', () => {
 describe('errors before a block: pool rejections', () => {
   test.each([
     {data: 'Custom error: 6', code: CHAIN_ERROR.weightsRateLimited, says: 'RateLimitExceeded'},
-    {data: 'Custom error: 1', code: CHAIN_ERROR.txRejected, says: 'StakeAmountTooLow'},
+    {data: 'Custom error: 1', code: CHAIN_ERROR.weightsStakeTooLow, says: 'StakeAmountTooLow, spec 393'},
     {data: 'Custom error: 10', code: CHAIN_ERROR.weightsNotRegistered, says: 'not registered'},
-    {data: 'Custom error: 99', code: CHAIN_ERROR.txRejected, says: 'custom error 99'},
+    {data: 'Custom error: 19', code: CHAIN_ERROR.weightsNotRegistered, says: 'UidNotFound'},
+    {
+      data: 'Custom error: 99',
+      code: CHAIN_ERROR.txRejected,
+      says: 'custom error 99, unknown for this version (spec 393',
+    },
     {data: 'Inability to pay some fees (e.g. account balance too low)', code: CHAIN_ERROR.txRejected, says: 'fee'},
     {data: 'Transaction has an ancient birth block', code: CHAIN_ERROR.txRejected, says: 'era expired'},
   ])('1010 Invalid Transaction: $data', async ({data, code, says}) => {
@@ -123,6 +129,56 @@ describe('errors before a block: pool rejections', () => {
     await nodeThat({kind: 'dropped'})
     const mapped = await failure(submitWeightsCall(connection!, alice, SET))
     expect(mapped.code).toBe(CHAIN_ERROR.txDropped)
+  })
+})
+
+describe('custom codes are named by the runtime that sent them', () => {
+  const rejection = (custom: number): Error & {data: string} =>
+    Object.assign(new Error('1010: Invalid Transaction'), {data: `Custom error: ${custom}`})
+  const SPEC_218 = {
+    specVersion: 218,
+    extensions: ['CheckNonce', 'SubtensorSignedExtension', 'CommitmentsSignedExtension'],
+  }
+  const SPEC_393 = {specVersion: 393, extensions: ['CheckNonce', 'SubtensorTransactionExtension', 'DrandPriority']}
+
+  test("custom 3 from set_weights is a low stake on spec 218, a missing subnet on today's runtimes", () => {
+    expect(poolRejectionToLeadpoet(rejection(3), 'set_weights', SPEC_218)).toMatchObject({
+      code: CHAIN_ERROR.weightsStakeTooLow,
+      details: {custom: 3, specVersion: 218},
+    })
+    expect(poolRejectionToLeadpoet(rejection(3), 'set_weights', SPEC_393).code).toBe(CHAIN_ERROR.subnetNotFound)
+  })
+
+  test('spec 218 numbers each weights call: commit 1, reveal 2, set 3', () => {
+    for (const [call, custom] of [
+      ['commit_weights', 1],
+      ['reveal_weights', 2],
+      ['set_weights', 3],
+    ] as const) {
+      const error = poolRejectionToLeadpoet(rejection(custom), call, SPEC_218)
+      expect(error.code).toBe(CHAIN_ERROR.weightsStakeTooLow)
+      expect(error.message).toContain(`${call}: stake below WeightsMinStake, spec 218`)
+    }
+    // another call's number is not this call's
+    const other = poolRejectionToLeadpoet(rejection(1), 'set_weights', SPEC_218)
+    expect(other.code).toBe(CHAIN_ERROR.txRejected)
+    expect(other.message).toContain('custom error 1, unknown for this version (spec 218, SubtensorSignedExtension')
+  })
+
+  test("chopsticks' form of the rejection is read too", () => {
+    const error = poolRejectionToLeadpoet(new Error('1010: {"invalid":{"custom":3}}'), 'set_weights', SPEC_218)
+    expect(error.code).toBe(CHAIN_ERROR.weightsStakeTooLow)
+  })
+
+  test('a runtime whose numbering is not known says so instead of guessing', () => {
+    const later = {specVersion: 240, extensions: ['SubtensorSignedExtension']}
+    const error = poolRejectionToLeadpoet(rejection(3), 'set_weights', later)
+    expect(error.code).toBe(CHAIN_ERROR.txRejected)
+    expect(error.message).toContain('custom error 3, unknown for this version (spec 240')
+    // numbers that differ between versions of the enum are not named either
+    expect(poolRejectionToLeadpoet(rejection(25), 'set_weights', SPEC_393).message).toContain(
+      'unknown for this version',
+    )
   })
 })
 

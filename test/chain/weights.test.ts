@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 import {CHAIN_ERROR} from '../../src/chain/error-codes.js'
-import {chainEpochAt} from '../../src/chain/chain-epoch.js'
+import {type EpochClock, epochPosition} from '../../src/chain/chain-epoch.js'
 import type {SubnetSnapshot} from '../../src/chain/metagraph.js'
 import {
   checkWeights,
@@ -16,10 +16,15 @@ const HOTKEYS = ['5Validator', '5MinerA', '5MinerB', '5MinerC', '5MinerD']
 
 function snapshot(overrides: Partial<SubnetSnapshot> = {}): SubnetSnapshot {
   const block = overrides.head?.block ?? 10_000
+  const clock: EpochClock = {kind: 'block_arithmetic', netuid: 71, tempo: 360}
   return {
     netuid: 71,
     head: {block, hash: '0x00', seenAt: new Date(0), producedAt: null},
-    chainEpoch: chainEpochAt(71, 360, block),
+    runtime: {specName: 'node-subtensor', specVersion: 393, extensions: ['SubtensorTransactionExtension']},
+    clock,
+    chainEpoch: epochPosition(clock, block + 1),
+    commitLayout: {fields: ['hash', 'commit_block', 'first_reveal_block', 'last_reveal_block'], source: 'metadata'},
+    minStake: {item: 'StakeThreshold', threshold: 1000n},
     tempo: 360,
     size: HOTKEYS.length,
     hotkeys: HOTKEYS,
@@ -118,6 +123,7 @@ describe('pre-checks mirror the chain', () => {
     call: 'set_weights',
     vector: {uids: [1, 2], weights: [65535, 100]},
     versionKey: 0,
+    stake: {verdict: 'pass', detail: 'stake 5000 meets StakeThreshold 1000'},
   }
 
   function failure(input: WeightsCheckInput): LeadpoetError | null {
@@ -128,6 +134,7 @@ describe('pre-checks mirror the chain', () => {
     const checks = checkWeights(ok)
     expect(checks.map((c) => c.name)).toEqual([
       'registered',
+      'min_stake',
       'version_key',
       'rate_limit',
       'validator_permit',
@@ -143,6 +150,15 @@ describe('pre-checks mirror the chain', () => {
     const error = failure({...ok, validatorUid: null})
     expect(error?.code).toBe(CHAIN_ERROR.weightsNotRegistered)
     expect(error?.message).toContain('"registered"')
+  })
+
+  test("the runtime's minimum stake: below it fails; a verdict only the chain can give is skipped, never a failure", () => {
+    const low = failure({...ok, stake: {verdict: 'fail', detail: 'stake 10 is below StakeThreshold 1000'}})
+    expect(low?.code).toBe(CHAIN_ERROR.weightsStakeTooLow)
+    expect(low?.message).toContain('"min_stake"')
+    const unknown = checkWeights({...ok, stake: {verdict: 'unknown', detail: 'inherits stake from parent keys'}})
+    expect(unknown.find((c) => c.name === 'min_stake')?.status).toBe('skipped')
+    expect(failure({...ok, stake: {verdict: 'unknown', detail: 'inherits stake from parent keys'}})).toBeNull()
   })
 
   test('version key below WeightsVersionKey; equal or above passes; 0 on chain means no requirement', () => {

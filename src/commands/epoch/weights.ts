@@ -14,7 +14,9 @@ export default class EpochWeights extends LeadpoetCommand {
   static override description =
     "Shares of accepted leads become u16 weights on the miners' uids (miners no longer registered are " +
     'dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are ' +
-    'committed; running it twice in an epoch commits once.\n' +
+    'committed; running it twice in an epoch commits once. Epochs and reveal windows are those of the block ' +
+    'the extrinsic lands in (the head + 1). An earlier commit that expired unrevealed makes the run fail with ' +
+    'WEIGHTS_COMMIT_EXPIRED after it has done the rest.\n' +
     '--dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends ' +
     'nothing.\n' +
     'A validator (the default role) reads the weights of a closed epoch it was eligible in: otherwise it exits ' +
@@ -83,6 +85,11 @@ export default class EpochWeights extends LeadpoetCommand {
       `Epoch ${result.epoch}: ` +
         `${result.miner_weights.accepted_leads} accepted leads from ${result.miner_weights.miners.length} miners; ` +
         `subnet ${netuid} on ${chain.network.name}, block ${chain.head.block}.`,
+    )
+    this.log(
+      `Runtime ${chain.runtime.spec_name} spec ${chain.runtime.spec_version}: the next extrinsic lands in block ` +
+        `${chain.chain_epoch.landing_block}, chain epoch ${chain.chain_epoch.index} ` +
+        `(${chain.runtime.epoch_source === 'epoch_index' ? 'SubnetEpochIndex' : 'block arithmetic'}).`,
     )
     this.log(
       renderTable(
