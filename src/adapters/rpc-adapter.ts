@@ -27,7 +27,10 @@ export const RPC_CONTRACT = {
   weight_commits_open: {args: ['p_netuid'], roles: ['validator', 'operator']},
   weight_commit_in_epoch: {args: ['p_netuid', 'p_chain_epoch'], roles: ['validator', 'operator']},
   save_weight_commit: {args: ['p_commit'], roles: ['validator', 'operator']},
-  update_weight_commit: {args: ['p_id', 'p_status', 'p_block', 'p_reason'], roles: ['validator', 'operator']},
+  update_weight_commit: {
+    args: ['p_id', 'p_status', 'p_block', 'p_reason', 'p_chain_epoch'],
+    roles: ['validator', 'operator'],
+  },
   record_hotkey_owners: {args: ['p_owners'], roles: ['operator']},
   auth_claim_nonce: {args: ['p_hotkey', 'p_nonce', 'p_expires_at'], roles: ['operator']},
   auth_revoke: {args: ['p_kind', 'p_subject', 'p_reason'], roles: ['operator']},

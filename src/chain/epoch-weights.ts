@@ -335,8 +335,8 @@ export async function submitEpochWeights(options: EpochWeightsOptions): Promise<
     }
     throw error
   }
-  await commitStore!.markCommitted(saved.id, inclusion.block)
   const commitEpoch = await inclusionEpoch(context, call.commitHash, inclusion)
+  await commitStore!.markCommitted(saved.id, inclusion.block, commitEpoch ?? undefined)
   if (commitEpoch !== null && commitEpoch !== epoch.index) {
     notes.push(
       `commit ${saved.id} landed in block ${inclusion.block}, chain epoch ${commitEpoch}, not ${epoch.index} as predicted; ` +
@@ -520,7 +520,8 @@ async function settleOpenCommits(context: RunContext): Promise<RevealOutcome[]> 
 
     if (commit.commitBlock === null) {
       if (chainEntry && commitBlock !== null) {
-        if (!dryRun) await store.markCommitted(commit.id, commitBlock)
+        const landedEpoch = commitEpoch ?? epochOfBlock(snapshot.clock, commitBlock) ?? undefined
+        if (!dryRun) await store.markCommitted(commit.id, commitBlock, landedEpoch)
       } else if (onChain !== null && !chainEntry && landing > commit.submittedAtBlock + MORTAL_ERA_PERIOD) {
         await expire(
           CHAIN_ERROR.commitNotOnChain,

@@ -49,7 +49,8 @@ export interface PendingCommitStore {
    * coded COMMIT_ALREADY_PENDING (this is what stops two concurrent runs committing twice).
    */
   save(commit: NewPendingCommit): Promise<PendingCommit>
-  markCommitted(id: string, commitBlock: number): Promise<void>
+  /** `chainEpoch`: the chain epoch of the inclusion block, when known (it may differ from the predicted one) */
+  markCommitted(id: string, commitBlock: number, chainEpoch?: number): Promise<void>
   markRevealed(id: string, revealBlock: number): Promise<void>
   markExpired(id: string, reason: string): Promise<void>
 }

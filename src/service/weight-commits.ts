@@ -82,12 +82,13 @@ export class DatabaseCommitStore implements PendingCommitStore {
     return toCommit(row)
   }
 
-  async markCommitted(id: string, commitBlock: number): Promise<void> {
+  async markCommitted(id: string, commitBlock: number, chainEpoch?: number): Promise<void> {
     await this.call('update_weight_commit', Row, {
       p_id: id,
       p_status: 'committed',
       p_block: commitBlock,
       p_reason: null,
+      p_chain_epoch: chainEpoch ?? null,
     })
   }
 

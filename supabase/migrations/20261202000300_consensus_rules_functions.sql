@@ -1243,8 +1243,12 @@ begin
 end
 $$;
 
--- Moves one of the caller's commits along submitted -> committed -> revealed, or to expired.
-create or replace function public.update_weight_commit(p_id uuid, p_status text, p_block bigint default null, p_reason text default null)
+-- Moves one of the caller's commits along submitted -> committed -> revealed, or to expired. A
+-- commit's chain epoch is the one of its inclusion block: `committed` may correct the epoch predicted
+-- at submission (kept when another live commit already holds that epoch: the chain has both).
+drop function public.update_weight_commit(uuid, text, bigint, text);
+create function public.update_weight_commit(p_id uuid, p_status text, p_block bigint default null,
+                                            p_reason text default null, p_chain_epoch bigint default null)
 returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -1267,6 +1271,13 @@ begin
          updated_at = now()
    where c.id = p_id and c.hotkey = v_caller.hotkey and c.status = any (v_from)
   returning * into v_row;
+  if v_row.id is not null and p_status = 'committed' and p_chain_epoch is not null and p_chain_epoch <> v_row.chain_epoch then
+    begin
+      update leadpoet.weight_commits c set chain_epoch = p_chain_epoch where c.id = v_row.id returning * into v_row;
+    exception when unique_violation then
+      null;
+    end;
+  end if;
   if v_row.id is null then
     raise exception using errcode = 'LP400', message = format('commit %s is not an open commit of %s', p_id, v_caller.hotkey);
   end if;
@@ -1443,7 +1454,7 @@ begin
     'public.sweep_consensus()', 'public.release_leases(jsonb, text)', 'public.epoch_eligibility(bigint)',
     'public.epoch_miner_weights(bigint)', 'public.close_epoch(bigint)', 'public.consensus_stats(bigint)',
     'public.weight_commits_open(integer)', 'public.weight_commit_in_epoch(integer, bigint)',
-    'public.save_weight_commit(jsonb)', 'public.update_weight_commit(uuid, text, bigint, text)',
+    'public.save_weight_commit(jsonb)', 'public.update_weight_commit(uuid, text, bigint, text, bigint)',
     'public.record_hotkey_owners(jsonb)']::regprocedure[]
   loop
     execute format('revoke execute on function %s from public, anon', f);

@@ -4,7 +4,7 @@
 drop function if exists leadpoet.probation_of(text, bigint), leadpoet.probation_lifted(bigint),
   leadpoet.record_probation(bigint), leadpoet.probation_json(bigint),
   leadpoet.raise_not_eligible(text, bigint, text), leadpoet.eligibility_json(leadpoet.eligibility);
-drop function if exists public.release_leases(jsonb, text), public.weight_commits_open(integer),
+drop function if exists public.update_weight_commit(uuid, text, bigint, text, bigint), public.release_leases(jsonb, text), public.weight_commits_open(integer),
   public.weight_commit_in_epoch(integer, bigint), public.epoch_eligibility(bigint), public.close_epoch(bigint),
   public.consensus_stats(bigint);
 drop function if exists leadpoet.live_eligibility(bigint, text);

@@ -71,6 +71,17 @@ describe.each<Backend>(['postgres', 'postgrest'])('weight commits in the databas
     expect(rows).toEqual([{status: 'submitted', hotkey: ALICE}])
   })
 
+  it('given a commit that landed in a later chain epoch than predicted, then it is filed under the epoch it landed in', async () => {
+    const late = await alice.save(commit({chainEpoch: 60}))
+    await alice.markCommitted(late.id, 20_000, 61)
+    expect(await alice.findInEpoch(71, ALICE, 60)).toBeNull()
+    expect(await alice.findInEpoch(71, ALICE, 61)).toMatchObject({id: late.id, chainEpoch: 61, commitBlock: 20_000})
+    // Another live commit already holds that epoch: the record keeps its prediction (the chain has both).
+    const other = await alice.save(commit({chainEpoch: 62, commitHash: `0x${'cc'.repeat(32)}`}))
+    await alice.markCommitted(other.id, 20_400, 61)
+    expect(await alice.findInEpoch(71, ALICE, 62)).toMatchObject({id: other.id, status: 'committed'})
+  })
+
   it('given a miner, then it has no access to weight commits at all', async () => {
     const miner = new DatabaseCommitStore(
       (await world.as({hotkey: hotkeyOf('weight-commits-miner'), role: 'miner'})).adapter,
