@@ -24,6 +24,7 @@ const {values: flags} = parseArgs({
     prospects: {type: 'string', default: '20000'},
     batch: {type: 'string', default: '50'},
     large: {type: 'string', default: '1000000'},
+    miners: {type: 'string', default: '1000'},
     json: {type: 'boolean', default: false},
   },
   allowPositionals: true,
@@ -32,6 +33,7 @@ const V = Number(flags.validators)
 const N = Number(flags.prospects)
 const BATCH = Number(flags.batch)
 const LARGE = Number(flags.large)
+const MINERS = Number(flags.miners)
 const log = (line: string) => {
   if (!flags.json) process.stderr.write(line + '\n')
 }
@@ -48,7 +50,9 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 
 async function resetQueue(sql: SqlClient) {
   await sql.exec(`truncate public.prospect_queue, public.leads, public.validation_tracking, leadpoet.prospect_leases,
-                           leadpoet.validator_queue_positions cascade`)
+                           leadpoet.validator_queue_positions, leadpoet.miner_queue_rounds cascade;
+                  -- The bench's four miners queue the whole workload: lift the per-miner quota.
+                  update leadpoet.settings set max_pending_per_miner = 1000000`)
 }
 
 async function enqueue(sql: SqlClient, service: (identity: Identity) => ConsensusService, count: number) {
@@ -114,12 +118,18 @@ async function drain(
 
 async function largeQueue(sql: SqlClient, service: (identity: Identity) => ConsensusService) {
   await resetQueue(sql)
-  log(`large queue: inserting ${LARGE} prospects...`)
+  log(`large queue: inserting ${LARGE} prospects from ${MINERS} miners...`)
   // Bulk set-up only: one statement instead of 2,000 enqueue calls. Rows get queue_seq from the
-  // same sequence the enqueue function uses.
-  await sql.exec(`insert into public.prospect_queue (miner_hotkey, prospect)
-                  select 'bench-miner-' || (g % 4), jsonb_build_object('email', 'big' || g || '@bench.example')
-                    from generate_series(1, ${LARGE}) g`)
+  // same sequence the enqueue function uses; their fair rounds, owners and mailbox keys are given
+  // (each miner's k-th prospect is in round k, as enqueue would place them on an empty queue).
+  const miners = Array.from({length: MINERS}, (_, m) => hotkeyForName(`bench-miner-${m}`))
+  await sql.query(
+    `insert into public.prospect_queue (miner_hotkey, prospect, fair_round, owner_key, mailbox_key)
+     select ($1::text[])[g % $2 + 1], jsonb_build_object('email', 'big' || g || '@bench.example'),
+            (g - 1) / $2 + 1, ($1::text[])[g % $2 + 1], 'big' || g || '@bench.example'
+       from generate_series(1, ${LARGE}) g`,
+    [miners, MINERS],
+  )
   await sql.exec('vacuum analyze public.prospect_queue')
   const {max_live_leases_per_validator: cap} = await service({
     hotkey: hotkeyForName('bench-operator'),
@@ -168,6 +178,7 @@ async function largeQueue(sql: SqlClient, service: (identity: Identity) => Conse
   const result = {
     prospects: LARGE,
     hog_live_leases: held,
+    miners: MINERS,
     runner_ahead_by: AHEAD,
     runner_first_pulls_p95_ms: round(percentile(runnerLatencies.slice(0, 20), 95)),
     runner_last_pulls_p95_ms: round(percentile(runnerLatencies.slice(-20), 95)),

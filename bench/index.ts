@@ -1,9 +1,14 @@
 /**
- * `npm run bench -- <name> [flags]`: consensus (default), validation or ss58. Benchmarks print figures;
+ * `npm run bench -- <name> [flags]`: consensus (default), validation, ss58 or api-cost. Benchmarks print figures;
  * they are not tests and assert nothing.
  */
 const [name = 'consensus', ...rest] = process.argv.slice(2)
-const benches: Record<string, string> = {consensus: './consensus.js', validation: './validation.js', ss58: './ss58.js'}
+const benches: Record<string, string> = {
+  consensus: './consensus.js',
+  validation: './validation.js',
+  ss58: './ss58.js',
+  'api-cost': './api-cost.js',
+}
 const target = benches[name.startsWith('-') ? 'consensus' : name]
 if (!target) {
   process.stderr.write(`unknown benchmark ${name}: choose ${Object.keys(benches).join(' or ')}\n`)

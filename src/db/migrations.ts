@@ -148,3 +148,35 @@ export async function rollback(db: SqlClient, migrations?: Migration[]): Promise
   }
   return done
 }
+
+/**
+ * Whether PostgREST checks revocations on every request: the auth tables exist and the
+ * `authenticator` role runs leadpoet_hooks.pre_request in this database. Without that setting (the
+ * role did not exist when the auth migration ran) revoked tokens keep working, silently.
+ */
+export const RevocationCheck = z.object({
+  state: z.enum(['active', 'inactive', 'not_installed', 'not_applicable']),
+  detail: z.string(),
+})
+export type RevocationCheck = z.infer<typeof RevocationCheck>
+
+export async function revocationCheck(db: SqlClient): Promise<RevocationCheck> {
+  const [row] = await db.query<{tables: boolean; authenticator: boolean; hook: string | null}>(`
+    select to_regclass('leadpoet.token_revocations') is not null as tables,
+           exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticator') as authenticator,
+           (select c from pg_catalog.pg_db_role_setting s, unnest(s.setconfig) c
+             where s.setrole = (select oid from pg_catalog.pg_roles where rolname = 'authenticator')
+               and s.setdatabase = (select oid from pg_catalog.pg_database where datname = current_database())
+               and c like 'pgrst.db_pre_request=%' limit 1) as hook`)
+  if (!row?.tables) return {state: 'not_installed', detail: 'the auth migration is not applied'}
+  if (row.hook === 'pgrst.db_pre_request=leadpoet_hooks.pre_request') {
+    return {state: 'active', detail: 'PostgREST (role authenticator) checks revocations on every request'}
+  }
+  return {
+    state: 'inactive',
+    detail: row.authenticator
+      ? 'the authenticator role does not run leadpoet_hooks.pre_request in this database: revoked tokens still work'
+      : 'there is no authenticator role: if PostgREST serves this database, revoked tokens still work ' +
+        '(create the role, then run `leadpoet db migrate` again or see docs/auth.md)',
+  }
+}

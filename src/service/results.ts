@@ -42,7 +42,14 @@ export type ConsensusSettings = z.infer<typeof ConsensusSettings>
 export type SettingsChanges = Partial<Omit<ConsensusSettings, 'updated_at'>>
 
 /** Why the database refuses one prospect at enqueue (the rest of the batch is queued). */
-export const ENQUEUE_REFUSALS = ['unknown_field', 'too_large', 'quota_exceeded'] as const
+export const ENQUEUE_REFUSALS = [
+  'unknown_field',
+  'too_large',
+  'malformed_email',
+  'suspicious_email',
+  'duplicate_email',
+  'quota_exceeded',
+] as const
 
 export const EnqueueResult = z.object({
   enqueued: count,
@@ -56,6 +63,8 @@ export const EnqueueResult = z.object({
       outcome: z.enum(['queued', ...ENQUEUE_REFUSALS]),
       prospect_id: z.string().uuid().optional(),
       message: z.string().optional(),
+      /** duplicate_email: whether the copy it matches is an accepted lead or a waiting prospect */
+      matches: z.enum(['accepted', 'pending']).optional(),
     }),
   ),
 })

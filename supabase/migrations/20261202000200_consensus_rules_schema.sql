@@ -215,3 +215,58 @@ alter table leadpoet.hotkey_owners enable row level security;
 -- The one-row tables are never auto-analysed (too small to reach the threshold): give the planner
 -- their real size, so no per-request plan is costed as if they held a thousand rows.
 analyze leadpoet.settings, leadpoet.chain_anchor;
+
+-- ---------------------------------------------------------------------------------------------
+-- One lead per real mailbox: the canonical mailbox key (leadpoet.mailbox_key, the previous
+-- migration but one) on every accepted lead and every waiting prospect. Unique on leads, so two
+-- spellings of one mailbox can never both be accepted, whoever decides them and however concurrently.
+
+alter table public.leads add column mailbox_key text;
+alter table public.prospect_queue add column mailbox_key text;
+
+update public.leads set mailbox_key = leadpoet.mailbox_key_or_null(email) where email is not null;
+update public.prospect_queue set mailbox_key = leadpoet.mailbox_key_or_null(prospect ->> 'email')
+ where consensus_status = 'pending';
+
+-- Leads that already share a mailbox cannot take a unique index: say which, and stop before any
+-- change is made (the migration is one transaction; it never stops half-way).
+do $$
+declare
+  v_report text;
+  v_groups integer;
+begin
+  select count(*), string_agg(format('%s (%s leads: %s)', d.mailbox_key, d.n, d.emails), '; ')
+    into v_groups, v_report
+    from (select l.mailbox_key, count(*) as n, string_agg(l.email, ', ' order by l.email) as emails
+            from public.leads l where l.mailbox_key is not null
+           group by l.mailbox_key having count(*) > 1
+           order by l.mailbox_key limit 20) d;
+  if v_groups > 0 then
+    raise exception using errcode = 'LP409', message = format(
+      'public.leads holds %s mailbox(es) more than once, so the one-lead-per-mailbox index cannot be built. '
+      'Keep one lead per mailbox (delete or merge the others), then migrate again. First ones: %s',
+      (select count(*) from (select 1 from public.leads l where l.mailbox_key is not null
+                              group by l.mailbox_key having count(*) > 1) x), v_report);
+  end if;
+end
+$$;
+
+create unique index leads_mailbox_key_key on public.leads (mailbox_key);
+create index prospect_queue_pending_mailbox_idx on public.prospect_queue (mailbox_key)
+  where consensus_status = 'pending';
+
+-- Every lead gets its key however it is written (a decision, or an operator's direct insert).
+create function leadpoet.key_lead_mailbox()
+returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  new.mailbox_key := leadpoet.mailbox_key_or_null(new.email);
+  return new;
+end
+$$;
+revoke execute on function leadpoet.key_lead_mailbox() from public;
+create trigger leads_key_mailbox
+  before insert or update of email on public.leads
+  for each row execute function leadpoet.key_lead_mailbox();

@@ -250,11 +250,11 @@ as $$
   end
 $$;
 
--- Every insert into the queue (the enqueue function's, or an operator's direct one) gets its fair
--- round here, under the enqueue lock the statement trigger took: one past the miner's last round,
--- and never before the furthest validator's position (so no row lands behind anyone's position).
--- The owner is the miner's coldkey when known.
-create function leadpoet.assign_fair_round()
+-- Every insert into the queue (the enqueue function's, or an operator's direct one) is prepared
+-- here, under the enqueue lock the statement trigger took: its fair round (one past the miner's last
+-- round, and never before the furthest validator's position, so no row lands behind anyone's
+-- position), its owner (the miner's coldkey when known) and its mailbox key.
+create function leadpoet.prepare_queued_prospect()
 returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
@@ -272,17 +272,21 @@ begin
   new.owner_key := coalesce(new.owner_key,
                             (select o.coldkey from leadpoet.hotkey_owners o where o.hotkey = new.miner_hotkey),
                             new.miner_hotkey);
+  new.mailbox_key := coalesce(new.mailbox_key, leadpoet.mailbox_key_or_null(new.prospect ->> 'email'));
   return new;
 end
 $$;
-create trigger prospect_queue_assign_fair_round
+create trigger prospect_queue_prepare
   before insert on public.prospect_queue
-  for each row execute function leadpoet.assign_fair_round();
+  for each row execute function leadpoet.prepare_queued_prospect();
 create index validator_queue_positions_round_idx on leadpoet.validator_queue_positions (last_round);
 
--- Outcomes per prospect, in input order: queued, or refused with a reason (unknown_field,
--- too_large, quota_exceeded: over max_pending_per_miner waiting prospects). A malformed batch (not
--- an array of objects, over the batch cap) is refused whole, before anything is written.
+-- Outcomes per prospect, in input order: queued, or refused with a reason: unknown_field, too_large,
+-- malformed_email or suspicious_email (leadpoet.mailbox_key), duplicate_email (its mailbox is an
+-- accepted lead, or already waiting in the queue, any miner's, or earlier in this batch: the first
+-- queued wins; a mailbox whose earlier copies were all rejected may be queued again), and
+-- quota_exceeded (over max_pending_per_miner waiting prospects). A malformed batch (not an array of
+-- objects, over the batch cap) is refused whole, before anything is written.
 create or replace function public.enqueue_prospects(p_prospects jsonb)
 returns jsonb
 language plpgsql volatile security definer
@@ -314,13 +318,32 @@ begin
 
   -- Each row is judged in input order: its own problems first, then the quota; the ids are drawn
   -- here so the answer can name each queued row's id in input order.
-  with input as (
-      select a.i, a.e, leadpoet.prospect_problem(a.e) as problem, gen_random_uuid() as new_id
+  with raw as (
+      select a.i, a.e, leadpoet.prospect_problem(a.e) as shape, leadpoet.mailbox_key(a.e ->> 'email') as mailbox,
+             gen_random_uuid() as new_id
         from jsonb_array_elements(p_prospects) with ordinality a (e, i)
+    ), input as (
+      select r.i, r.e, r.new_id, (r.mailbox).key as mailbox_key,
+             coalesce(r.shape,
+                      case when (r.mailbox).refusal is not null
+                           then jsonb_build_object('outcome', (r.mailbox).refusal, 'message', (r.mailbox).message) end,
+                      case when exists (select 1 from public.leads l where l.mailbox_key = (r.mailbox).key)
+                           then jsonb_build_object('outcome', 'duplicate_email', 'matches', 'accepted',
+                                                   'message', format('%s is already an accepted lead', (r.mailbox).key))
+                           when exists (select 1 from public.prospect_queue q
+                                         where q.mailbox_key = (r.mailbox).key and q.consensus_status = 'pending')
+                           then jsonb_build_object('outcome', 'duplicate_email', 'matches', 'pending',
+                                                   'message', format('%s is already waiting in the queue', (r.mailbox).key))
+                           when exists (select 1 from raw x
+                                         where (x.mailbox).key = (r.mailbox).key and x.i < r.i and x.shape is null)
+                           then jsonb_build_object('outcome', 'duplicate_email', 'matches', 'pending',
+                                                   'message', format('%s is earlier in this batch', (r.mailbox).key))
+                      end) as problem
+        from raw r
     ), ranked as (
       select x.*, row_number() over (partition by x.problem is null order by x.i) as n from input x
     ), judged as (
-      select r.i, r.e, r.new_id,
+      select r.i, r.e, r.new_id, r.mailbox_key, r.problem ->> 'matches' as matches,
              case when r.problem is not null then r.problem ->> 'outcome'
                   when r.n > greatest(v_room, 0) then 'quota_exceeded'
                   else 'queued' end as outcome,
@@ -330,8 +353,9 @@ begin
                     s.max_pending_per_miner - v_room + r.n - 1, s.max_pending_per_miner) end as message
         from ranked r
     ), inserted as (
-      insert into public.prospect_queue (id, miner_hotkey, prospect, queued_block)
-      select j.new_id, v_caller.hotkey, j.e, leadpoet.current_block() from judged j where j.outcome = 'queued' order by j.i
+      insert into public.prospect_queue (id, miner_hotkey, prospect, queued_block, mailbox_key)
+      select j.new_id, v_caller.hotkey, j.e, leadpoet.current_block(), j.mailbox_key
+        from judged j where j.outcome = 'queued' order by j.i
       returning id
     )
     select jsonb_build_object(
@@ -339,7 +363,7 @@ begin
              'refused', count(*) filter (where j.outcome <> 'queued'),
              'prospect_ids', coalesce(jsonb_agg(j.new_id order by j.i) filter (where j.outcome = 'queued'), '[]'::jsonb),
              'results', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                          'index', j.i, 'outcome', j.outcome, 'message', j.message,
+                          'index', j.i, 'outcome', j.outcome, 'message', j.message, 'matches', j.matches,
                           'prospect_id', case when j.outcome = 'queued' then j.new_id end)) order by j.i))
     into v_result
     from judged j;
@@ -516,7 +540,8 @@ $$;
 -- Decide
 
 -- As before, plus: the number of votes and whether they were a full quorum are recorded (eligibility
--- counts only full-quorum decisions), and the seed's `status` column follows the decision.
+-- counts only full-quorum decisions), the seed's `status` column follows the decision, and a
+-- duplicate is a lead with the same mailbox key (the unique index on leads settles races).
 create or replace function leadpoet.decide(p_prospect_ids uuid[], p_epoch bigint, p_timed_out boolean default false)
 returns setof leadpoet.decision
 language plpgsql volatile
@@ -531,6 +556,7 @@ begin
     -- Votes are counted per prospect through LATERAL, an index probe each, never a join over the
     -- whole vote table.
     select q.id, q.queue_seq, q.miner_hotkey, q.prospect, lower(btrim(q.prospect ->> 'email')) as email,
+           coalesce(q.mailbox_key, leadpoet.mailbox_key_or_null(q.prospect ->> 'email')) as mailbox_key,
            v.votes, v.valid_votes, v.mean_score, v.validators
       from public.prospect_queue q
      cross join lateral (
@@ -549,10 +575,11 @@ begin
            t.mean_score, t.prospect, t.mean_score, t.votes, t.validators, 'accepted', p_epoch, now()
       from tally t
      where t.valid_votes >= s.majority
+       and not exists (select 1 from public.leads l where l.mailbox_key = t.mailbox_key)
        and not exists (select 1 from public.leads l where lower(l.email) = t.email)
      -- Unique keys taken in one order by every transaction (no deadlock between two batches holding
-     -- the same emails); within a batch the earlier prospect in the queue wins an email.
-     order by t.email, t.queue_seq
+     -- the same mailboxes); within a batch the earlier prospect in the queue wins a mailbox.
+     order by t.mailbox_key, t.email, t.queue_seq
     on conflict do nothing
     returning prospect_id
   ), decided as (
@@ -1287,6 +1314,29 @@ $$;
 
 
 -- ---------------------------------------------------------------------------------------------
+-- Duplicate check (validators): which of these mailboxes are leads already, by mailbox key (the
+-- validator sends keys; any spelling of an email works too). Answers only for what it is asked about,
+-- so it reveals no more than a validator could learn from a rejected duplicate.
+create or replace function public.known_lead_emails(p_emails jsonb)
+returns jsonb
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  perform leadpoet.require_caller(array['validator', 'operator']);
+  perform leadpoet.require_batch(p_emails, 'emails', p_allow_empty => true);
+  if exists (select 1 from jsonb_array_elements(p_emails) e where jsonb_typeof(e) <> 'string') then
+    raise exception using errcode = 'LP400', message = 'emails must be strings';
+  end if;
+  return coalesce((select jsonb_agg(distinct l.mailbox_key)
+                     from public.leads l
+                    where l.mailbox_key = any (array(select leadpoet.mailbox_key_or_null(e #>> '{}')
+                                                       from jsonb_array_elements(p_emails) e))),
+                  '[]'::jsonb);
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
 -- Reading one prospect, and the queue
 
 -- A validator sees neither a prospect's miner nor how many validators hold it before the decision
@@ -1464,7 +1514,9 @@ begin
   -- JIT compiles (tens to hundreds of milliseconds) whenever a plan's cost estimate crosses
   -- jit_above_cost, as a disabled scan's penalty cost or a guessed table size can make it.
   for f in
-    select p.oid::regprocedure from pg_catalog.pg_proc p where p.pronamespace = 'public'::regnamespace
+    select p.oid::regprocedure from pg_catalog.pg_proc p
+     where p.pronamespace = 'public'::regnamespace
+        or (p.pronamespace = 'leadpoet_hooks'::regnamespace and p.proname = 'pre_request')
   loop
     execute format('alter function %s set jit = off', f);
   end loop;

@@ -2,6 +2,11 @@
 -- says accepted or rejected for every decided prospect (decide() writes it), so the seed's fetcher,
 -- which serves status = 'pending', never hands decided work out again. Prospects that expired unpulled
 -- keep status 'expired'.
+drop trigger if exists leads_key_mailbox on public.leads;
+drop function if exists leadpoet.key_lead_mailbox();
+drop index if exists public.leads_mailbox_key_key, public.prospect_queue_pending_mailbox_idx;
+alter table public.leads drop column if exists mailbox_key;
+alter table public.prospect_queue drop column if exists mailbox_key;
 update public.prospect_queue
    set status = consensus_status
  where consensus_status in ('accepted', 'rejected', 'expired') and status is distinct from consensus_status;

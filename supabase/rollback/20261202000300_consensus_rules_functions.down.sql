@@ -10,8 +10,8 @@ drop function if exists public.update_weight_commit(uuid, text, bigint, text, bi
 drop function if exists leadpoet.live_eligibility(bigint, text);
 drop type if exists leadpoet.eligibility;
 drop function if exists public.record_hotkey_owners(jsonb), leadpoet.prospect_fields(), leadpoet.prospect_problem(jsonb);
-drop trigger if exists prospect_queue_assign_fair_round on public.prospect_queue;
-drop function if exists leadpoet.assign_fair_round();
+drop trigger if exists prospect_queue_prepare on public.prospect_queue;
+drop function if exists leadpoet.prepare_queued_prospect();
 drop index if exists leadpoet.validator_queue_positions_round_idx;
 do $$
 begin

@@ -45,6 +45,20 @@ describe('leadpoet db', () => {
     expect(migrated.code).toBe(0)
     expect(migrated.json().migrations.every((m: {applied: boolean}) => m.applied)).toBe(true)
 
+    // PostgREST's revocation check is on for this database (the authenticator role existed when the
+    // auth migration ran); without it db status says so, loudly.
+    const status = await runCli(['db', 'status', '--db', database.url, '--json'], env)
+    expect(status.json().revocation).toMatchObject({state: 'active'})
+    const owner = postgresClient(createPostgresPool(database.url, 1))
+    await owner.exec(`alter role authenticator in database ${database.name} reset pgrst.db_pre_request`)
+    await owner.close()
+    const off = await runCli(['db', 'status', '--db', database.url, '--json'], env)
+    expect(off.json().revocation).toMatchObject({
+      state: 'inactive',
+      detail: expect.stringContaining('revoked tokens still work'),
+    })
+    expect(off.stderr).toContain('REVOCATION IS OFF')
+
     const refused = await runCli(['db', 'rollback', '--db', database.url, '--json'], env)
     expect(refused.code).toBe(2)
     expect(refused.json()).toMatchObject({error: {code: 'CONFIRMATION_REQUIRED'}})

@@ -117,6 +117,104 @@ describe('anti-gaming through PostgREST', () => {
     })
   })
 
+  describe('one lead per real mailbox', () => {
+    /** Three validators vote valid on everything they pull. */
+    async function acceptAll(): Promise<void> {
+      for (const n of [1, 2, 3]) {
+        const v = await world.as(validator(n))
+        const {prospects} = await v.pull(50)
+        if (prospects.length)
+          await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 1})))
+      }
+    }
+
+    it('given an accepted lead, then every other spelling of its mailbox is refused at enqueue, naming the accepted copy', async () => {
+      await (await world.as(miner(1))).enqueue([{email: 'jane.doe@example.com'}, {email: 'jane@bücher.de'}])
+      await acceptAll()
+      const variants = [
+        'jane.doe+1@example.com',
+        '"jane.doe"@example.com',
+        'Jane.DOE@Example.COM',
+        'jane\u200b.doe@example.com',
+        ' jane.doe@example.com ',
+        '\uff2a\uff21\uff2e\uff25.\uff24\uff2f\uff25@example.com',
+        'jane@xn--bcher-kva.de',
+        'jane@BÜCHER.de',
+      ]
+      const result = await (await world.as(miner(2))).enqueue(variants.map((email) => ({email})))
+      expect(result.results.map((r) => [r.outcome, r.matches])).toEqual(
+        variants.map(() => ['duplicate_email', 'accepted']),
+      )
+      // A Cyrillic а in place of the Latin a: no mailbox of its own, refused as suspicious.
+      const spoof = await (await world.as(miner(2))).enqueue([{email: 'j\u0430ne.doe@example.com'}])
+      expect(spoof.results[0]).toMatchObject({outcome: 'suspicious_email'})
+      expect(await queued()).toBe(2)
+      expect(await world.sql.query('select count(*)::int as n from public.leads')).toEqual([{n: 2}])
+    })
+
+    it("given a waiting prospect, then another miner's copy is refused (first queued wins), and is welcome again once the first is rejected", async () => {
+      const first = await world.as(miner(1))
+      const second = await world.as(miner(2))
+      await first.enqueue([{email: 'x@first-wins.example'}])
+      const copy = await second.enqueue([
+        {email: 'X@First-Wins.example'},
+        {email: 'y@first-wins.example'},
+        {email: 'Y@first-wins.example'},
+      ])
+      expect(copy.results.map((r) => [r.outcome, r.matches ?? null])).toEqual([
+        ['duplicate_email', 'pending'],
+        ['queued', null],
+        ['duplicate_email', 'pending'], // earlier in the same batch
+      ])
+      for (const n of [1, 2, 3]) {
+        const v = await world.as(validator(n))
+        const {prospects} = await v.pull(50)
+        await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: false, score: 0})))
+      }
+      expect((await second.enqueue([{email: 'X@First-Wins.example'}])).results[0]?.outcome).toBe('queued')
+      const owners = await world.sql.query<{miner_hotkey: string; status: string}>(
+        `select miner_hotkey, consensus_status as status from public.prospect_queue where mailbox_key = 'x@first-wins.example' order by queue_seq`,
+      )
+      expect(owners).toEqual([
+        {miner_hotkey: miner(1).hotkey, status: 'rejected'},
+        {miner_hotkey: miner(2).hotkey, status: 'pending'},
+      ])
+    })
+
+    it('given two waiting copies of one mailbox decided at once, then exactly one becomes a lead', async () => {
+      // Copies that predate the enqueue check (inserted directly, as the old flow did).
+      await world.sql.exec(`insert into public.prospect_queue (miner_hotkey, prospect) values
+        ('${miner(1).hotkey}', '{"email": "race@mailbox.example"}'),
+        ('${miner(2).hotkey}', '{"email": "RACE+tag@mailbox.example"}')`)
+      const validators = await Promise.all([1, 2, 3].map((n) => world.as(validator(n))))
+      for (const v of validators) expect((await v.pull(2)).prospects).toHaveLength(2)
+      const [a, b] = (await world.operator.listProspects()).prospects.map((p) => p.prospect_id)
+      // Two validators vote on both; then the third votes on both at once, in two concurrent calls.
+      for (const v of validators.slice(0, 2))
+        await v.submit([a!, b!].map((id) => ({prospect_id: id, is_valid: true, score: 1})))
+      await Promise.all([a!, b!].map((id) => validators[2]!.submit([{prospect_id: id, is_valid: true, score: 1}])))
+      const decided = await world.sql.query<{status: string; reason: string}>(
+        `select consensus_status as status, decision_reason as reason from public.prospect_queue order by status`,
+      )
+      expect(decided).toEqual([
+        {status: 'accepted', reason: 'majority_valid'},
+        {status: 'rejected', reason: 'duplicate_email'},
+      ])
+      expect(await world.sql.query('select mailbox_key from public.leads')).toEqual([
+        {mailbox_key: 'race@mailbox.example'},
+      ])
+    })
+
+    it("given the validators' duplicate check, then any spelling of a lead's mailbox is known", async () => {
+      await (await world.as(miner(1))).enqueue([{email: 'known.one@gmail.com'}])
+      await acceptAll()
+      const known = await (
+        await world.as(validator(4))
+      ).knownLeadEmails(['Known.One+x@googlemail.com', 'other@gmail.com'])
+      expect([...known]).toEqual(['knownone@gmail.com'])
+    })
+  })
+
   describe('no cherry-picking', () => {
     it('given a pulled prospect, then a validator sees neither its miner nor its holders before the decision, and both after', async () => {
       const m = await world.as(miner(1))

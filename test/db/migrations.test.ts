@@ -13,6 +13,7 @@ import {
   SUPABASE_DIR,
 } from '../../src/db/migrations.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from '../../src/db/sql-client.js'
+import type {LeadpoetError} from '../../src/errors.js'
 import {ConsensusService} from '../../src/service/consensus.js'
 import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
 import {pendingCommit} from '../chain/helpers.js'
@@ -137,6 +138,34 @@ describe('migrations', () => {
       {email: 'second@old.com', consensus_status: 'accepted', decision_reason: 'majority_valid'},
       {email: 'new@new.com', consensus_status: 'accepted', decision_reason: 'majority_valid'},
     ])
+  })
+
+  it('given leads that already share a mailbox, when migrated, then it stops with their keys and changes nothing of that step', async () => {
+    const {sql} = await postgres()
+    await sql.exec(PRE_CONSENSUS)
+    await sql.exec(
+      `insert into public.leads (email, company) values ('Jane.Doe+old@Example.com', 'Old Co'), ('jane.doe@example.com', 'Old Co')`,
+    )
+    const refused = await migrate(sql).then(
+      () => null,
+      (error: LeadpoetError) => error,
+    )
+    expect(refused).toMatchObject({code: 'MIGRATION_FAILED'})
+    expect(refused!.message).toContain('jane.doe@example.com (2 leads: Jane.Doe+old@Example.com, jane.doe@example.com)')
+    const status = await migrationStatus(sql)
+    expect(status.filter((m) => !m.applied).map((m) => m.name)).toEqual([
+      'consensus_rules_schema',
+      'consensus_rules_functions',
+    ])
+    expect(
+      await sql.query(
+        `select count(*)::int as n from information_schema.columns where table_name = 'leads' and column_name = 'mailbox_key'`,
+      ),
+    ).toEqual([{n: 0}])
+    // Once the operator keeps one lead per mailbox, the rest applies.
+    await sql.exec(`delete from public.leads where email = 'Jane.Doe+old@Example.com'`)
+    await migrate(sql)
+    expect((await migrationStatus(sql)).every((m) => m.applied)).toBe(true)
   })
 
   it('given the Supabase CLI, when it pushes the migrations, then the migrator agrees they are applied', async () => {
