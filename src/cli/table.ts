@@ -7,3 +7,8 @@ export function renderTable(head: string[], rows: (string | number | boolean | n
   for (const row of rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))))
   return table.toString()
 }
+
+/** One line per reason, `check: message`, for a table cell. */
+export function reasonLines(reasons: readonly {check: string; message: string}[]): string {
+  return reasons.map((r) => `${r.check}: ${r.message}`).join('\n')
+}

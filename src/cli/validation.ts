@@ -37,8 +37,3 @@ export function validationConfig(
     ...(flags['unknown-policy'] ? {unknownPolicy: flags['unknown-policy']} : {}),
   })
 }
-
-/** One line per reason, `check: message`, for a table cell. */
-export function reasonLines(reasons: readonly {check: string; message: string}[]): string {
-  return reasons.map((r) => `${r.check}: ${r.message}`).join('\n')
-}

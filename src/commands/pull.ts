@@ -2,8 +2,8 @@ import {writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 import {LeadpoetCommand} from '../cli/base-command.js'
-import {renderTable} from '../cli/table.js'
-import {reasonLines, validationConfig, validationFlags} from '../cli/validation.js'
+import {reasonLines, renderTable} from '../cli/table.js'
+import {validationConfig, validationFlags} from '../cli/validation.js'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {
   exportValidatorBatch,

@@ -8,8 +8,8 @@ import {
 } from '../chain/index.js'
 import type {ConsensusService} from './consensus.js'
 import {z} from 'zod'
-import {EXIT, LeadpoetError} from '../errors.js'
 import {toJsonDocument, type JsonDocument} from '../json-document.js'
+import {previousEpoch} from './epochs.js'
 import {MinerWeightsReport} from './results.js'
 import {DatabaseCommitStore} from './weight-commits.js'
 
@@ -55,6 +55,14 @@ export type EpochWeightsDocument = {
 }
 
 /**
+ * The database's miner shares for `epoch`, by default the epoch that just ended: its tally is final
+ * (and, once closed, snapshotted). The open epoch's would leave out every decision taken after this run.
+ */
+export async function epochMinerWeights(service: ConsensusService, epoch?: number): Promise<MinerWeightsReport> {
+  return service.minerWeights(epoch ?? (await previousEpoch(service)))
+}
+
+/**
  * Sets an epoch's miner weights on chain with the operator's hotkey: the shares come from the
  * database, the uids and rules from the metagraph, pending commit-reveal commits live in the
  * database. The epoch defaults to the previous one; the version key to the subnet's current
@@ -66,15 +74,13 @@ export async function setEpochWeights(options: {
   hotkey: Hotkey
   netuid: number
   epoch?: number
+  /** the epoch's shares, when the caller read them already */
+  minerWeights?: MinerWeightsReport
   versionKey?: number
   fallback: WeightsFallback
   dryRun: boolean
 }): Promise<EpochWeightsDocument> {
-  // By default the epoch that just ended: its tally is final (and, once closed, snapshotted). The
-  // open epoch's would leave out every decision taken after this run.
-  const epoch = options.epoch ?? (await options.service.clock()).epoch - 1
-  if (epoch < 0) throw new LeadpoetError('EPOCH_NOT_OVER', 'no epoch has ended yet', EXIT.nothingToDo)
-  const minerWeights = await options.service.minerWeights(epoch)
+  const minerWeights = options.minerWeights ?? (await epochMinerWeights(options.service, options.epoch))
   let versionKey = options.versionKey
   if (versionKey === undefined) {
     const head = await options.connection.readHead()

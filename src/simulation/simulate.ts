@@ -1,3 +1,4 @@
+import {rmSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -34,7 +35,8 @@ export interface SimulationOptions {
   /** share of prospects that are truly valid */
   validRate: number
   batch: number
-  onProgress?: (event: {epoch: number; decided: number; total: number}) => void
+  /** A line for a person watching: phases, and decisions as they come. */
+  onProgress?: (line: string) => void
 }
 
 export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'onProgress'> = {
@@ -85,6 +87,8 @@ export const SimulationSummary = z.object({
       stats: ConsensusStats.shape.decisions.omit({seconds_to_consensus_avg: true, seconds_to_consensus_p95: true}),
     }),
   ),
+  /** seconds: wall time of the whole run, from creating the database to removing it; peak_rss_mib: the
+   * process's own peak resident memory (getrusage), not a sample */
   timings: z.object({seconds: z.number(), votes_per_second: z.number(), peak_rss_mib: z.number()}),
 })
 export type SimulationSummary = z.infer<typeof SimulationSummary>
@@ -97,10 +101,39 @@ interface SimValidator {
 
 export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
   const started = performance.now()
-  let peakRss = process.memoryUsage().rss
   // On disk in a temporary directory, not in memory: the process stays small however many
-  // prospects the run queues.
+  // prospects the run queues. An interrupted run (Ctrl-C, kill) removes it before it ends.
   const dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-simulate-'))
+  const interrupted = (signal: NodeJS.Signals) => {
+    rmSync(dir, {recursive: true, force: true})
+    process.removeListener('SIGINT', interrupted)
+    process.removeListener('SIGTERM', interrupted)
+    process.kill(process.pid, signal)
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  options.onProgress?.(`Simulating in ${dir} (removed at the end, or on Ctrl-C)`)
+  let summary: Omit<SimulationSummary, 'timings'>
+  try {
+    summary = await run(options, dir)
+  } finally {
+    process.removeListener('SIGINT', interrupted)
+    process.removeListener('SIGTERM', interrupted)
+    await rm(dir, {recursive: true, force: true})
+  }
+  const seconds = (performance.now() - started) / 1000
+  return {
+    ...summary,
+    timings: {
+      seconds: Math.round(seconds * 100) / 100,
+      votes_per_second: Math.round(summary.votes / seconds),
+      peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
+  }
+}
+
+async function run(options: SimulationOptions, dir: string): Promise<Omit<SimulationSummary, 'timings'>> {
+  const progress = options.onProgress ?? (() => {})
   const sql: SqlClient = pgliteClient(await PGlite.create(dir))
   try {
     await migrate(sql)
@@ -147,7 +180,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       refused: 0,
       lapsed: 0,
     }
-    const record = (result: SubmitResult) => {
+    const tally = (result: SubmitResult) => {
       totals.votes += result.recorded
       totals.refused += result.refused
       for (const r of result.results) {
@@ -168,6 +201,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
           totals.invalidDecided++
           if (accepted) totals.falsePositive++
         }
+      }
+    }
+
+    // Decisions as they come, every tenth of the run (at least every 1,000), so a long run is seen moving.
+    const step = Math.max(1_000, Math.ceil(options.prospects / 10))
+    let reported = 0
+    const record = (result: SubmitResult) => {
+      tally(result)
+      if (totals.decided - reported >= step) {
+        reported = totals.decided - (totals.decided % step)
+        progress(`${totals.decided}/${options.prospects} prospects decided (${totals.votes} votes)`)
       }
     }
 
@@ -206,6 +250,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
           prospect_ids.forEach((id, k) => indexOf.set(id, chunk[k]!))
         }
       }
+      progress(`epoch ${e}/${options.epochs}: queued ${end - next} prospects; validators at work`)
       next = end
 
       // Everyone works at once; then the slow validators' leases lapse, the sweep reopens their
@@ -216,7 +261,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       const sweep = await operator.sweep()
       totals.lapsed += sweep.expired_leases
       await Promise.all(validators.filter((v) => v.kind !== 'slow').map(work))
-      peakRss = Math.max(peakRss, process.memoryUsage().rss)
 
       const stats = await operator.stats(e)
       await operator.setChainAnchor((e + 1) * epochBlocks)
@@ -233,10 +277,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
         weights: closure.weights,
         stats: decisions,
       })
-      options.onProgress?.({epoch: e, decided: totals.decided, total: options.prospects})
+      progress(`epoch ${e}/${options.epochs} closed: ${totals.decided}/${options.prospects} prospects decided`)
     }
 
-    const seconds = (performance.now() - started) / 1000
     const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000)
     return {
       seed: options.seed,
@@ -258,15 +301,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       refused_votes: totals.refused,
       lapsed_leases: totals.lapsed,
       epochs,
-      timings: {
-        seconds: Math.round(seconds * 100) / 100,
-        votes_per_second: Math.round(totals.votes / seconds),
-        peak_rss_mib: Math.round(peakRss / 2 ** 20),
-      },
     }
   } finally {
     await sql.close()
-    await rm(dir, {recursive: true, force: true})
   }
 }
 

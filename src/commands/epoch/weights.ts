@@ -5,7 +5,10 @@ import {chainFlags, epochFlag} from '../../cli/flags.js'
 import {loadWalletHotkey} from '../../cli/session.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {EpochWeightsDocument, setEpochWeights} from '../../service/epoch-weights.js'
+import {EpochWeightsDocument, epochMinerWeights, setEpochWeights} from '../../service/epoch-weights.js'
+
+/** The chain could not be reached: a dry run still shows the database's side. */
+const CHAIN_UNAVAILABLE = new Set(['CHAIN_UNREACHABLE', 'CHAIN_TIMEOUT', 'CHAIN_STALLED'])
 
 export default class EpochWeights extends LeadpoetCommand {
   static override resultSchema = EpochWeightsDocument
@@ -16,13 +19,19 @@ export default class EpochWeights extends LeadpoetCommand {
     'dropped and listed). With commit-reveal on, a due commit is revealed and the new weights are ' +
     'committed; running it twice in an epoch commits once.\n' +
     '--dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends ' +
-    'nothing.'
+    "nothing; with the chain out of reach it prints the database's shares per miner hotkey (uids need the " +
+    'chain) and fails with the chain error.\n' +
+    'Exit status: 0 sent (or dry run shown), 5 skipped or no epoch is over yet (NO_EPOCH_OVER), 1 chain or ' +
+    'database unreachable, 2 bad flags or no wallet.'
   static override examples = [
     '<%= config.bin %> epoch weights --dry-run --wallet.name owner --wallet.hotkey default',
     '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json',
   ]
   static override flags = {
-    ...epochFlag,
+    epoch: {
+      ...epochFlag.epoch,
+      description: 'epoch whose weights to set [default: the previous epoch, the last one over]',
+    },
     ...chainFlags,
     'dry-run': Flags.boolean({description: 'show what would be sent; send nothing'}),
     'version-key': Flags.integer({
@@ -49,6 +58,8 @@ export default class EpochWeights extends LeadpoetCommand {
     if (!flags['dry-run'])
       await this.holdRunLock('epoch-weights', `${session.database}|${network}|${netuid}|${hotkey.address}`)
 
+    // A dry run reads the database's shares first, so it can show them when the chain is out of reach.
+    const minerWeights = flags['dry-run'] ? await epochMinerWeights(session.service, flags.epoch) : undefined
     const result = await withChainAnchored(
       network,
       session.service,
@@ -59,12 +70,31 @@ export default class EpochWeights extends LeadpoetCommand {
           hotkey,
           netuid,
           epoch: flags.epoch,
+          minerWeights,
           versionKey: flags['version-key'] ?? this.appConfig.weights?.version_key,
           fallback,
           dryRun: flags['dry-run'],
         }),
       !flags['dry-run'],
-    )
+    ).catch((error: unknown) => {
+      if (!minerWeights || !(error instanceof LeadpoetError) || !CHAIN_UNAVAILABLE.has(error.code)) throw error
+      this.log(
+        `Epoch ${minerWeights.epoch} (database only): ${minerWeights.accepted_leads} accepted leads from ` +
+          `${minerWeights.miners.length} miners.`,
+      )
+      this.log(
+        renderTable(
+          ['hotkey', 'accepted', 'share'],
+          minerWeights.miners.map((m) => [m.miner_hotkey, m.accepted_leads, m.share.toFixed(4)]),
+        ),
+      )
+      throw new LeadpoetError(
+        error.code,
+        `${error.message}; the database's shares are shown, uids and u16 weights need the chain`,
+        error.exitCode,
+        {chain: error.details, miner_weights: minerWeights},
+      )
+    })
     const {chain} = result
     this.log(
       `Epoch ${result.epoch}: ` +
