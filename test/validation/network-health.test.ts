@@ -1,5 +1,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {createLeadValidator, type ValidationConfigInput} from '../../src/validation/index.js'
+import {
+  createLeadValidator,
+  DEFAULT_VALIDATION_CONFIG,
+  resolveValidationConfig,
+  type ValidationConfigInput,
+} from '../../src/validation/index.js'
 import {loopbackConfig} from './support/config.js'
 import {startDnsServer, type DnsBehaviour, type LoopbackDns} from './support/dns-server.js'
 import {answer, startHttpServer, type LoopbackHttp} from './support/http-server.js'
@@ -124,5 +129,25 @@ describe('the network health check', () => {
     const off = createLeadValidator({config: loopbackConfig(nxdomainEverything.server, health({enabled: false}))})
     expect(await off.networkHealth()).toMatchObject({healthy: true, probes: []})
     expect(nxdomainEverything.queries.length).toBe(before)
+  })
+})
+
+describe('the health settings', () => {
+  it('given nothing, then a few long-lived names must resolve and results live a minute', () => {
+    expect(DEFAULT_VALIDATION_CONFIG.health).toEqual({
+      enabled: true,
+      mustResolve: ['iana.org', 'wikipedia.org', 'google.com'],
+      cacheTtlMs: 60_000,
+    })
+  })
+
+  it.each([
+    ['no names', {mustResolve: []}, 'health.mustResolve'],
+    ['a URL that is not http(s)', {httpProbe: 'ftp://example.com/'}, 'health.httpProbe'],
+    ['an unknown key', {probe: true}, 'health.probe'],
+  ])('given %s, then the setting is refused by name', (_what, value, key) => {
+    expect(() => resolveValidationConfig({source: 'test', value: {health: value}})).toThrow(
+      expect.objectContaining({code: 'INVALID_CONFIG', details: expect.objectContaining({key})}),
+    )
   })
 })
