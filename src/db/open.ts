@@ -1,8 +1,7 @@
 import path from 'node:path'
-import {setFlagsFromString} from 'node:v8'
-import {PGlite} from '@electric-sql/pglite'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {acquireLock} from '../lock.js'
+import {openPglite} from './pglite.js'
 import {toLeadpoetError} from '../adapters/errors.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from './sql-client.js'
 
@@ -55,8 +54,7 @@ export async function openSqlClient(target: DatabaseTarget): Promise<SqlClient> 
     what: 'the embedded database',
   })
   try {
-    keepWasmBaselineCode()
-    const client = pgliteClient(await PGlite.create(target.dir))
+    const client = pgliteClient(await openPglite(target.dir))
     return {
       ...client,
       close: async () => {
@@ -68,18 +66,4 @@ export async function openSqlClient(target: DatabaseTarget): Promise<SqlClient> 
     await unlock()
     throw error
   }
-}
-
-/**
- * PGlite is PostgreSQL compiled to one large WebAssembly module. V8 runs it first with its baseline
- * compiler and recompiles hot functions with its optimising one in the background. For a command of
- * a second's work that recompilation is pure cost: the process waits for it at exit, about 2 s more
- * and 400 MB (measured: `consensus sweep` on the embedded database 4.5 s / 645 MB with it, 1.8 s /
- * 290 MB without). The simulator keeps the baseline code too: the optimising compiler's memory
- * (about 470 MB) would be most of its peak. The flags are process-wide; set before the module compiles.
- */
-export function keepWasmBaselineCode(): void {
-  // Both: without dynamic tiering V8 would compile everything optimised in the background instead.
-  setFlagsFromString('--no-wasm-tier-up')
-  setFlagsFromString('--no-wasm-dynamic-tiering')
 }

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../db/migrations.js'
-import {keepWasmBaselineCode} from '../db/open.js'
+import {openPglite} from '../db/pglite.js'
 import {pgliteClient, type SqlClient} from '../db/sql-client.js'
 import type {Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
@@ -135,10 +135,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
 
 async function run(options: SimulationOptions, dir: string): Promise<Omit<SimulationSummary, 'timings'>> {
   const progress = options.onProgress ?? (() => {})
-  keepWasmBaselineCode()
   // A small buffer cache: the database lives in the process, and its pages are the process's memory.
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
-  const sql: SqlClient = pgliteClient(await PGlite.create(dir, {startParams}))
+  const sql: SqlClient = pgliteClient(await openPglite(dir, {startParams}))
   try {
     await migrate(sql)
     const as = (identity: Identity) => new ConsensusService(new SqlRpcAdapter(sql, identity, false))
