@@ -66,7 +66,7 @@ describe('prospects add with bad rows', () => {
     await writeFile(file, [[...columns, ...more].join(','), row(1), '"Half Row Inc","maria"', row(2)].join('\n') + '\n')
     const run = await runCli(['prospects', 'add', file, '--hotkey', miner, '--json'], env)
     expect(run.code, run.stderr).toBe(3)
-    expect(ProspectsAdd.resultSchema!.parse(run.json())).toMatchObject({
+    expect(ProspectsAdd.resultSchema.parse(run.json())).toMatchObject({
       format: 'csv',
       rows: 3,
       enqueued: 2,

@@ -109,7 +109,7 @@ describe('pull on a healthy network', () => {
     const ids = await queueLeads()
     const run = await runCli(['pull', ...asValidator(0), '--json'], env)
     expect(run.code, run.stderr).toBe(0)
-    const result = Pull.resultSchema!.parse(run.json()) as any
+    const result = Pull.resultSchema.parse(run.json()) as any
     expect(result).toMatchObject({pulled: 3, voted: 3, recorded: 3})
     const dead = result.verdicts.find((v: any) => v.prospect_id === ids[2])
     expect(dead).toMatchObject({is_valid: false, outcome: 'recorded'})
@@ -167,7 +167,7 @@ describe('pull --export, then submit', () => {
     const file = path.join(home, 'batch.jsonl')
     const exported = await runCli(['pull', ...asValidator(0), '--export', file, '--json'], env)
     expect(exported.code, exported.stderr).toBe(0)
-    expect(Pull.resultSchema!.parse(exported.json())).toMatchObject({exported: 3, file})
+    expect(Pull.resultSchema.parse(exported.json())).toMatchObject({exported: 3, file})
     const lines = (await readFile(file, 'utf8'))
       .trim()
       .split('\n')
@@ -191,7 +191,7 @@ describe('pull --export, then submit', () => {
     await writeFile(file, judged.map((l) => JSON.stringify(l)).join('\n'))
     const submitted = await runCli(['submit', file, '--hotkey', hotkeys.validators[0]!, '--json'], env)
     expect(submitted.code, submitted.stderr).toBe(0)
-    expect(Submit.resultSchema!.parse(submitted.json())).toMatchObject({recorded: 3, refused: 0})
+    expect(Submit.resultSchema.parse(submitted.json())).toMatchObject({recorded: 3, refused: 0})
     const stored = await votes()
     expect(stored.filter((v) => v.is_valid)).toHaveLength(1)
     expect(stored.flatMap((v) => v.rejection_reasons)).toContainEqual({
@@ -273,7 +273,7 @@ describe('leadpoet check', () => {
     const checkEnv = {XDG_DATA_HOME: path.join(home, 'check-data'), XDG_CONFIG_HOME: path.join(home, 'check-config')}
     const run = await runCli(['check', file, '--validation-config', healthyConfig, '--json'], checkEnv)
     expect(run.code, run.stderr).toBe(0)
-    const result = Check.resultSchema!.parse(run.json()) as any
+    const result = Check.resultSchema.parse(run.json()) as any
     expect(result).toMatchObject({checked: 4, valid: 2, invalid: 2, abstained: 0, network_health: {healthy: true}})
     expect(result.leads[2]).toMatchObject({line: 3, is_valid: false})
     expect(result.leads[2].reasons.map((r: {message: string}) => r.message)).toContain(
@@ -304,7 +304,7 @@ describe('consensus show', () => {
     const show = (args: string[]) => runCli(['consensus', 'show', ids[2]!, ...args, '--json'], env)
     await runCli(['pull', ...asValidator(0)], env)
 
-    const before = ConsensusShow.resultSchema!.parse((await show(['--hotkey', hotkeys.validators[0]!])).json()) as any
+    const before = ConsensusShow.resultSchema.parse((await show(['--hotkey', hotkeys.validators[0]!])).json()) as any
     expect(before).toMatchObject({consensus_status: 'pending', votes_visible: false})
     expect(before.votes).toHaveLength(1)
     expect(before.votes[0]).toMatchObject({validator_hotkey: hotkeys.validators[0], is_valid: false})
