@@ -2,7 +2,7 @@
  * Start-up benchmark: what a user feels from commands run by cron every minute. Each case runs the
  * built CLI (`node bin/run.js`, dist/ and the oclif manifest from `npm run build`) as a new process,
  * `--runs` times after one warm-up, and reports wall time from spawn to exit and the process's own
- * peak resident memory (ru_maxrss, reported by a preloaded module at exit).
+ * peak resident memory (ru_maxrss, reported at exit by a preloaded data: module, test/support/max-rss.ts).
  *
  *   npm run bench -- startup [--runs 10] [--simulate 100000] [--json]
  *
@@ -16,6 +16,7 @@ import {loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+import {MAX_RSS_REPORTER} from '../test/support/max-rss.js'
 import {createTestDatabase} from '../test/support/postgres.js'
 
 const {values: flags} = parseArgs({
@@ -29,7 +30,7 @@ const {values: flags} = parseArgs({
 const RUNS = Number(flags.runs)
 const SIMULATE = Number(flags.simulate)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
-const REPORTER = new URL('./support/report-max-rss.ts', import.meta.url).href
+const REPORTER = MAX_RSS_REPORTER
 const log = (line: string) => {
   if (!flags.json) process.stderr.write(`${line}\n`)
 }

@@ -6,12 +6,12 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runProcess} from '../support/cli.js'
+import {MAX_RSS_REPORTER} from '../support/max-rss.js'
 
 // What only a real process shows: the start under an old Node, a closed pipe, an unknown command's
 // JSON error, and simulate's signals and peak memory.
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
-const RSS_REPORTER = new URL('../../bench/support/report-max-rss.ts', import.meta.url).href
 let home: string
 let env: Record<string, string>
 beforeAll(async () => {
@@ -103,7 +103,7 @@ describe('leadpoet simulate as a process', () => {
     const rssFile = path.join(home, 'rss')
     const run = await runProcess(['simulate', '--prospects', '200', '--epochs', '1', '--json'], {
       ...env,
-      NODE_OPTIONS: `--import ${RSS_REPORTER}`,
+      NODE_OPTIONS: `--import ${MAX_RSS_REPORTER}`,
       LEADPOET_BENCH_RSS_FILE: rssFile,
     })
     expect(run.code, run.stderr).toBe(0)
