@@ -1,7 +1,6 @@
 import path from 'node:path'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {acquireLock} from '../lock.js'
-import {openPglite} from './pglite.js'
 import {toLeadpoetError} from '../adapters/errors.js'
 import {createPostgresPool, pgliteClient, postgresClient, type SqlClient} from './sql-client.js'
 
@@ -54,6 +53,8 @@ export async function openSqlClient(target: DatabaseTarget): Promise<SqlClient> 
     what: 'the embedded database',
   })
   try {
+    // Loaded here, not at the top: commands on Postgres never pay for PGlite's module.
+    const {openPglite} = await import('./pglite.js')
     const client = pgliteClient(await openPglite(target.dir))
     return {
       ...client,
