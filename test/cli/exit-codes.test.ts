@@ -71,6 +71,10 @@ describe('exit statuses', () => {
     const badFlag = await runCli(['stats', '--epoch', 'soon', '--json'], env)
     expect(badFlag.code).toBe(EXIT.usage)
     expect(badFlag.json().error.code).toBe('USAGE')
+    // simulate makes its own database and identities: it offers no --db or wallet flags to ignore.
+    const simulateDb = await runCli(['simulate', '--db', database.url, '--json'], env)
+    expect(simulateDb.code).toBe(EXIT.usage)
+    expect(simulateDb.json().error).toMatchObject({code: 'USAGE', message: expect.stringContaining('--db')})
   })
 
   it('3 partial: some rows refused, the rest queued', async () => {
