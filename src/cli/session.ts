@@ -1,6 +1,7 @@
 import {createClient} from '@supabase/supabase-js'
-import {cachedAccessToken, hotkeySigner} from '../auth/index.js'
-import {loadHotkey, type Hotkey} from '../chain/index.js'
+// Chain and auth code (@polkadot/*, ~150 MB and a second of start-up) is loaded only when a wallet is
+// used, so commands without one (the per-minute sweep, --hotkey on a direct database) start fast.
+import type {Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
 import {describeTarget, openSqlClient, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
@@ -25,6 +26,7 @@ export async function loadWalletHotkey(
 ): Promise<Hotkey | undefined> {
   const wallet = flags['wallet.name'] ?? config.wallet?.name
   if (!wallet) return undefined
+  const {loadHotkey} = await import('../chain/wallet.js')
   return loadHotkey(
     {
       wallet,
@@ -105,16 +107,20 @@ export function openSupabase(
       EXIT.usage,
     )
   const {wallet} = options
-  const accessToken = async (): Promise<string | null> =>
-    (await cachedAccessToken({
-      configDir: options.configDir,
-      supabaseUrl: target.url,
-      hotkey: wallet?.address ?? options.hotkey,
-      signer: wallet ? hotkeySigner(wallet) : undefined,
-      apiKey: key,
-    })) ??
-    process.env.LEADPOET_TOKEN ??
-    null
+  const accessToken = async (): Promise<string | null> => {
+    const {cachedAccessToken, hotkeySigner} = await import('../auth/index.js')
+    return (
+      (await cachedAccessToken({
+        configDir: options.configDir,
+        supabaseUrl: target.url,
+        hotkey: wallet?.address ?? options.hotkey,
+        signer: wallet ? hotkeySigner(wallet) : undefined,
+        apiKey: key,
+      })) ??
+      process.env.LEADPOET_TOKEN ??
+      null
+    )
+  }
   const client = createClient(target.url, key, {
     auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
     accessToken,

@@ -64,3 +64,8 @@ export function eligibilityRow(v: {
     v.failed_rules.join(', '),
   ]
 }
+
+/** One line per reason, `check: message`, for a table cell. */
+export function reasonLines(reasons: readonly {check: string; message: string}[]): string {
+  return reasons.map((r) => `${r.check}: ${r.message}`).join('\n')
+}

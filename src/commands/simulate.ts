@@ -15,12 +15,15 @@ export default class Simulate extends LeadpoetCommand {
     'invalid) and slow (leases lapse) validators pull and vote concurrently through the real service ' +
     'layer over several epochs; the operator sweeps, closes and clears them.\n' +
     'Prints consensus accuracy against the truth, false positive/negative rates, eligibility, miner ' +
-    'weights, per-epoch stats and timings. The same seed gives the same summary (timings aside). It never ' +
-    'touches your database.'
+    "weights, per-epoch stats and timings: wall time of the whole run and the process's own peak memory. The " +
+    'same seed gives the same summary (timings aside). It never touches your database: it works in a ' +
+    'temporary directory, removed at the end or when interrupted. Progress goes to stderr.'
   static override examples = [
     '<%= config.bin %> simulate',
     '<%= config.bin %> simulate --prospects 100000 --epochs 5 --json',
   ]
+  // A fresh database of its own and made-up identities: no --db or wallet flags to offer (the cast keeps the base's type).
+  static override baseFlags = {} as typeof LeadpoetCommand.baseFlags
   static override flags = {
     seed: Flags.integer({description: 'random seed', default: D.seed}),
     prospects: Flags.integer({description: 'prospects in all', default: D.prospects, min: 1, max: 1_000_000}),
@@ -63,8 +66,7 @@ export default class Simulate extends LeadpoetCommand {
       noise,
       validRate,
       batch: flags.batch,
-      onProgress: ({epoch, decided, total}) =>
-        this.progress(`epoch ${epoch} closed: ${decided}/${total} prospects decided`),
+      onProgress: (line) => this.progress(line),
     })
 
     this.log(
@@ -126,7 +128,7 @@ export default class Simulate extends LeadpoetCommand {
     }
     this.log(
       `\n${summary.timings.seconds} s, ${summary.timings.votes_per_second} votes/s, ` +
-        `peak RSS ${summary.timings.peak_rss_mib} MiB (seed ${summary.seed})`,
+        `peak RSS ${summary.timings.peak_rss_mib} MiB (the process's own maximum; seed ${summary.seed})`,
     )
     return summary
   }

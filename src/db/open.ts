@@ -1,5 +1,4 @@
 import path from 'node:path'
-import {PGlite} from '@electric-sql/pglite'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {acquireLock} from '../lock.js'
 import {toLeadpoetError} from '../adapters/errors.js'
@@ -54,7 +53,9 @@ export async function openSqlClient(target: DatabaseTarget): Promise<SqlClient> 
     what: 'the embedded database',
   })
   try {
-    const client = pgliteClient(await PGlite.create(target.dir))
+    // Loaded here, not at the top: commands on Postgres never pay for PGlite's module.
+    const {openPglite} = await import('./pglite.js')
+    const client = pgliteClient(await openPglite(target.dir))
     return {
       ...client,
       close: async () => {

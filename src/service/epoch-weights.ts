@@ -11,6 +11,7 @@ import type {ConsensusService} from './consensus.js'
 import {z} from 'zod'
 import {EXIT, LeadpoetError} from '../errors.js'
 import {toJsonDocument, type JsonDocument} from '../json-document.js'
+import {previousEpoch} from './epochs.js'
 import {MinerWeightsReport} from './results.js'
 import {DatabaseCommitStore} from './weight-commits.js'
 
@@ -69,15 +70,13 @@ export type EpochWeightsDocument = {
 }
 
 /**
- * The miner weights a caller may set for an epoch (default: the one that just ended, whose tally is
- * final; the open epoch's would leave out every decision taken after this run). The database decides
- * who may read them: a validator only for a closed epoch it was eligible in (NOT_ELIGIBLE otherwise).
+ * The database's miner shares for `epoch`, by default the epoch that just ended: its tally is final
+ * (and, once closed, snapshotted). The open epoch's would leave out every decision taken after this run.
+ * The database decides who may read them: a validator only for a closed epoch it was eligible in
+ * (NOT_ELIGIBLE otherwise), so this is read before anything is asked of the chain.
  */
-export async function minerWeightsToSet(service: ConsensusService, epoch?: number): Promise<MinerWeightsReport> {
-  const target = epoch ?? (await service.clock()).epoch - 1
-  if (target < 0)
-    throw new LeadpoetError('EPOCH_NOT_OVER', 'no epoch is over yet: the current epoch is 0', EXIT.nothingToDo)
-  return service.minerWeights(target)
+export async function epochMinerWeights(service: ConsensusService, epoch?: number): Promise<MinerWeightsReport> {
+  return service.minerWeights(epoch ?? (await previousEpoch(service)))
 }
 
 /**

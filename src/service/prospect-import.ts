@@ -1,11 +1,9 @@
-import {readFile} from 'node:fs/promises'
-import {parse as parseCsv} from 'csv-parse/sync'
 import {z} from 'zod'
-import {EXIT, LeadpoetError} from '../errors.js'
 import {parseLead, type Lead} from '../lead.js'
 import type {ConsensusService} from './consensus.js'
+import {detectFormat, MalformedRecord, parseRecords, RECORD_FORMATS, type RecordFormat} from './records.js'
 
-/** One input row: where it came from (1-based line, or array position for a JSON array) and its value. */
+/** One input row: the 1-based line it starts on, and its value. */
 export interface ProspectRow {
   line: number
   value: unknown
@@ -18,7 +16,7 @@ export const RefusedRow = z.object({
 export type RefusedRow = z.infer<typeof RefusedRow>
 
 export const ImportResult = z.object({
-  format: z.enum(['json', 'jsonl', 'csv']),
+  format: z.enum(RECORD_FORMATS),
   rows: z.number().int(),
   enqueued: z.number().int(),
   prospect_ids: z.array(z.string().uuid()),
@@ -26,84 +24,20 @@ export const ImportResult = z.object({
 })
 export type ImportResult = z.infer<typeof ImportResult>
 
-type Format = ImportResult['format']
-
-/** Reads a file (or `-` for stdin) as a JSON array, JSON Lines or CSV with a header row. */
-export async function readProspectFile(
-  file: string,
-  stdin: () => Promise<string>,
-): Promise<{format: Format; rows: ProspectRow[]}> {
-  let text: string
-  try {
-    text = file === '-' ? await stdin() : await readFile(file, 'utf8')
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
-    throw new LeadpoetError('FILE_UNREADABLE', `cannot read ${file}: ${reason}`, EXIT.usage)
-  }
+/** A prospect file's records: a JSON array, JSON Lines or CSV with a header row (`-`: stdin). */
+export function parseProspectFile(file: string, text: string): {format: RecordFormat; rows: ProspectRow[]} {
   const format = detectFormat(file, text)
-  return {format, rows: parseRows(format, text)}
-}
-
-function detectFormat(file: string, text: string): Format {
-  const extension = file.toLowerCase().split('.').pop()
-  if (extension === 'csv') return 'csv'
-  if (extension === 'jsonl' || extension === 'ndjson') return 'jsonl'
-  if (extension === 'json') return 'json'
-  const first = text.trimStart()[0]
-  return first === '[' ? 'json' : first === '{' ? 'jsonl' : 'csv'
-}
-
-function parseRows(format: Format, text: string): ProspectRow[] {
-  if (format === 'json') {
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      throw new LeadpoetError('INVALID_FILE', `not a JSON document: ${(error as Error).message}`, EXIT.usage)
-    }
-    if (!Array.isArray(value))
-      throw new LeadpoetError('INVALID_FILE', 'a JSON file must hold an array of prospects', EXIT.usage)
-    return (value as unknown[]).map((item, index) => ({line: index + 1, value: item}))
+  return {
+    format,
+    rows: parseRecords(format, text).map((record) => ({...record, value: prospectValue(format, record.value)})),
   }
-  if (format === 'jsonl') {
-    const rows: ProspectRow[] = []
-    for (const [index, line] of text.split(/\r?\n/).entries()) {
-      if (!line.trim()) continue
-      let value: unknown
-      try {
-        value = JSON.parse(line)
-      } catch (error) {
-        value = new MalformedLine((error as Error).message)
-      }
-      rows.push({line: index + 1, value})
-    }
-    return rows
-  }
-  let records: {record: Record<string, string>; line: number}[]
-  try {
-    const parsed: {record: Record<string, string>; info: {lines: number}}[] = parseCsv(text, {
-      columns: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      info: true,
-    })
-    records = parsed.map((entry) => ({record: entry.record, line: entry.info.lines}))
-  } catch (error) {
-    throw new LeadpoetError('INVALID_FILE', `not a CSV file with a header row: ${(error as Error).message}`, EXIT.usage)
-  }
-  return records.map(({record, line}) => ({line, value: csvRecordToProspect(record)}))
-}
-
-/** A JSONL line that is not JSON: reported as that row's problem, not the file's. */
-class MalformedLine {
-  constructor(readonly reason: string) {}
 }
 
 /** CSV cells are text: empty cells are absent, lists are `;`-separated, whole numbers are numbers. */
-function csvRecordToProspect(record: Record<string, string>): Record<string, unknown> {
+function prospectValue(format: RecordFormat, value: unknown): unknown {
+  if (format !== 'csv' || value instanceof MalformedRecord) return value
   const prospect: Record<string, unknown> = {}
-  for (const [key, cell] of Object.entries(record)) {
+  for (const [key, cell] of Object.entries(value as Record<string, string>)) {
     if (cell === '') continue
     if (key === 'phone_numbers')
       prospect[key] = cell
@@ -122,13 +56,13 @@ function csvRecordToProspect(record: Record<string, string>): Record<string, unk
  */
 export async function importProspects(
   service: ConsensusService,
-  read: {format: Format; rows: ProspectRow[]},
+  read: {format: RecordFormat; rows: ProspectRow[]},
 ): Promise<ImportResult> {
   const good: {line: number; lead: Lead}[] = []
   const refused: RefusedRow[] = []
   for (const row of read.rows) {
-    if (row.value instanceof MalformedLine) {
-      refused.push({line: row.line, issues: [{field: '(line)', message: `not JSON: ${row.value.reason}`}]})
+    if (row.value instanceof MalformedRecord) {
+      refused.push({line: row.line, issues: [{field: '(line)', message: row.value.reason}]})
       continue
     }
     const parsed = parseLead(row.value)

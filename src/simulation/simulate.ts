@@ -1,8 +1,10 @@
+import {rmSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../db/migrations.js'
+import {openPglite} from '../db/pglite.js'
 import {pgliteClient, type SqlClient} from '../db/sql-client.js'
 import {hotkeyForName, type Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
@@ -35,7 +37,8 @@ export interface SimulationOptions {
   /** share of prospects that are truly valid */
   validRate: number
   batch: number
-  onProgress?: (event: {epoch: number; decided: number; total: number}) => void
+  /** A line for a person watching: phases, and decisions as they come. */
+  onProgress?: (line: string) => void
 }
 
 export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'onProgress'> = {
@@ -86,6 +89,8 @@ export const SimulationSummary = z.object({
       stats: ConsensusStats.shape.decisions.omit({seconds_to_consensus_avg: true, seconds_to_consensus_p95: true}),
     }),
   ),
+  /** seconds: wall time of the whole run, from creating the database to removing it; peak_rss_mib: the
+   * process's own peak resident memory (getrusage), not a sample */
   timings: z.object({seconds: z.number(), votes_per_second: z.number(), peak_rss_mib: z.number()}),
   /** hotkey -> the participant's name (sim-honest-1, sim-miner-2, ...) */
   participants: z.record(z.string(), z.string()),
@@ -100,11 +105,42 @@ interface SimValidator {
 
 export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
   const started = performance.now()
-  let peakRss = process.memoryUsage().rss
   // On disk in a temporary directory, not in memory: the process stays small however many
-  // prospects the run queues.
+  // prospects the run queues. An interrupted run (Ctrl-C, kill) removes it before it ends.
   const dir = await mkdtemp(path.join(tmpdir(), 'leadpoet-simulate-'))
-  const sql: SqlClient = pgliteClient(await PGlite.create(dir))
+  const interrupted = (signal: NodeJS.Signals) => {
+    rmSync(dir, {recursive: true, force: true})
+    process.removeListener('SIGINT', interrupted)
+    process.removeListener('SIGTERM', interrupted)
+    process.kill(process.pid, signal)
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  options.onProgress?.(`Simulating in ${dir} (removed at the end, or on Ctrl-C)`)
+  let summary: Omit<SimulationSummary, 'timings'>
+  try {
+    summary = await run(options, dir)
+  } finally {
+    process.removeListener('SIGINT', interrupted)
+    process.removeListener('SIGTERM', interrupted)
+    await rm(dir, {recursive: true, force: true})
+  }
+  const seconds = (performance.now() - started) / 1000
+  return {
+    ...summary,
+    timings: {
+      seconds: Math.round(seconds * 100) / 100,
+      votes_per_second: Math.round(summary.votes / seconds),
+      peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
+  }
+}
+
+async function run(options: SimulationOptions, dir: string): Promise<Omit<SimulationSummary, 'timings'>> {
+  const progress = options.onProgress ?? (() => {})
+  // A small buffer cache: the database lives in the process, and its pages are the process's memory.
+  const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
+  const sql: SqlClient = pgliteClient(await openPglite(dir, {startParams}))
   try {
     await migrate(sql)
     // Every participant has a name for people and an SS58 hotkey (derived from the name) for the database.
@@ -153,7 +189,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       refused: 0,
       lapsed: 0,
     }
-    const record = (result: SubmitResult) => {
+    const tally = (result: SubmitResult) => {
       totals.votes += result.recorded
       totals.refused += result.refused
       for (const r of result.results) {
@@ -174,6 +210,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
           totals.invalidDecided++
           if (accepted) totals.falsePositive++
         }
+      }
+    }
+
+    // Decisions as they come, every tenth of the run (at least every 1,000), so a long run is seen moving.
+    const step = Math.max(1_000, Math.ceil(options.prospects / 10))
+    let reported = 0
+    const record = (result: SubmitResult) => {
+      tally(result)
+      if (totals.decided - reported >= step) {
+        reported = totals.decided - (totals.decided % step)
+        progress(`${totals.decided}/${options.prospects} prospects decided (${totals.votes} votes)`)
       }
     }
 
@@ -224,6 +271,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
           prospect_ids.forEach((id, k) => indexOf.set(id, chunk[k]!))
         }
       }
+      progress(`epoch ${e}/${options.epochs}: queued ${end - next} prospects; validators at work`)
       next = end
 
       // Everyone works at once; then the slow validators' leases lapse, the sweep reopens their
@@ -234,7 +282,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       const sweep = await operator.sweep()
       totals.lapsed += sweep.expired_leases
       await Promise.all(validators.filter((v) => v.kind !== 'slow').map(work))
-      peakRss = Math.max(peakRss, process.memoryUsage().rss)
 
       const stats = await operator.stats(e)
       await operator.setChainAnchor((e + 1) * epochBlocks)
@@ -251,10 +298,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
         weights: closure.weights,
         stats: decisions,
       })
-      options.onProgress?.({epoch: e, decided: totals.decided, total: options.prospects})
+      progress(`epoch ${e}/${options.epochs} closed: ${totals.decided}/${options.prospects} prospects decided`)
     }
 
-    const seconds = (performance.now() - started) / 1000
     const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000)
     return {
       seed: options.seed,
@@ -276,16 +322,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       refused_votes: totals.refused,
       lapsed_leases: totals.lapsed,
       epochs,
-      timings: {
-        seconds: Math.round(seconds * 100) / 100,
-        votes_per_second: Math.round(totals.votes / seconds),
-        peak_rss_mib: Math.round(peakRss / 2 ** 20),
-      },
       participants,
     }
   } finally {
     await sql.close()
-    await rm(dir, {recursive: true, force: true})
   }
 }
 

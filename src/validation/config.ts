@@ -50,6 +50,21 @@ export interface NetworkSettings {
   userAgent: string
 }
 
+/**
+ * The validator's own network, checked before a batch is judged: a resolver that answers NXDOMAIN
+ * for everything (or times out) would otherwise turn into invalid votes (or abstentions) on good leads.
+ */
+export interface HealthSettings {
+  /** Off only where no network check runs anyway; on by default. */
+  enabled: boolean
+  /** Names that must resolve (A or AAAA): long-lived, widely used domains. */
+  mustResolve: string[]
+  /** An http(s) URL that must answer (any status), or none. */
+  httpProbe?: string
+  /** How long a health result is reused before it is checked again. */
+  cacheTtlMs: number
+}
+
 export interface ValidationConfig {
   /** What a hard check that could not tell does to the verdict. */
   unknownPolicy: UnknownPolicy
@@ -58,6 +73,7 @@ export interface ValidationConfig {
   checks: Record<CheckName, CheckSettings>
   lists: ValidationLists
   network: NetworkSettings
+  health: HealthSettings
 }
 
 const DEFAULT_WEIGHTS: Record<CheckName, number> = {
@@ -208,6 +224,11 @@ export const DEFAULT_VALIDATION_CONFIG: ValidationConfig = deepFreeze({
     allowPrivateAddresses: false,
     userAgent: 'leadpoet-validator/0.1 (+lead validation; HEAD only where allowed)',
   },
+  health: {
+    enabled: true,
+    mustResolve: ['iana.org', 'wikipedia.org', 'google.com'],
+    cacheTtlMs: 60_000,
+  },
 })
 
 function deepFreeze<T>(value: T): T {
@@ -310,6 +331,18 @@ export const validationConfigInputSchema = z.strictObject({
       userAgent: z.string().trim().min(1).max(200).optional(),
     })
     .optional(),
+  health: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      mustResolve: domainList.min(1, {message: 'must list at least one name'}).optional(),
+      httpProbe: z
+        .string()
+        .trim()
+        .refine((value) => /^https?:$/.test(URL.parse(value)?.protocol ?? ''), {message: 'must be an http(s) URL'})
+        .optional(),
+      cacheTtlMs: int(0, 3_600_000).optional(),
+    })
+    .optional(),
 })
 
 export type ValidationConfigInput = z.input<typeof validationConfigInputSchema>
@@ -350,6 +383,7 @@ function applyLayer(config: ValidationConfig, layer: ParsedInput): ValidationCon
     checks,
     lists: {...config.lists, ...definedOnly(layer.lists ?? {})},
     network: {...config.network, ...definedOnly(layer.network ?? {})},
+    health: {...config.health, ...definedOnly(layer.health ?? {})},
   }
 }
 

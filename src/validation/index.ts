@@ -5,6 +5,7 @@ export {
   resolveValidationConfig,
   validationConfigInputSchema,
   type CheckSettings,
+  type HealthSettings,
   type NetworkSettings,
   type UnknownPolicy,
   type ValidationConfig,
@@ -12,9 +13,11 @@ export {
   type ValidationLists,
 } from './config.js'
 export type {NetworkCacheStats} from './network/index.js'
+export {describeUnhealthy, type HealthProbe, type NetworkHealth} from './network/health.js'
 export {createLeadValidator, validateLeads, type LeadValidator, type LeadValidatorOptions} from './pipeline.js'
 export {
   CHECK_NAMES,
+  NETWORK_CHECKS,
   type CheckName,
   type CheckReason,
   type CheckResult,

@@ -7,6 +7,7 @@ import {parseLead, type Lead, type LeadIssue} from '../lead.js'
 import {mailboxKey} from '../mailbox-key.js'
 import {createLimiter} from './concurrency.js'
 import {DEFAULT_VALIDATION_CONFIG, type ValidationConfig} from './config.js'
+import type {NetworkHealth} from './network/health.js'
 import {NetworkChecks, type NetworkCacheStats} from './network/index.js'
 import {buildOfflineLists, OFFLINE_CHECKS, type OfflineLists, type OfflineOutcome} from './offline-checks.js'
 import {splitEmail} from './text.js'
@@ -36,6 +37,11 @@ export interface LeadValidator {
   validate(leads: readonly unknown[]): Promise<LeadAssessment[]>
   /** Hits and misses of the network caches, which live as long as the validator. */
   cacheStats(): NetworkCacheStats
+  /**
+   * Whether this machine's network can be trusted to judge leads (see network/health.ts); cached
+   * for `health.cacheTtlMs` unless `fresh`. Healthy with no probes when no network check is on.
+   */
+  networkHealth(options?: {fresh?: boolean}): Promise<NetworkHealth>
 }
 
 type Outcomes = Partial<Record<CheckName, OfflineOutcome>>
@@ -233,7 +239,14 @@ export function createLeadValidator(options: LeadValidatorOptions = {}): LeadVal
     )
   }
 
-  return {config, validate, cacheStats: () => network.stats()}
+  const clock = options.now ?? Date.now
+  const networkHealth = async (request: {fresh?: boolean} = {}): Promise<NetworkHealth> => {
+    if (!config.health.enabled || ![...NETWORK_CHECKS].some(checkEnabled))
+      return {healthy: true, checkedAt: new Date(clock()).toISOString(), probes: []}
+    return network.health(config.health, request)
+  }
+
+  return {config, validate, cacheStats: () => network.stats(), networkHealth}
 }
 
 /** Validates one batch with a validator of its own; use createLeadValidator to share caches across batches. */

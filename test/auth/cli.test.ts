@@ -219,14 +219,16 @@ describe('leadpoet auth', () => {
         expect((await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)).code).toBe(
           0,
         )
-        // The lead lacks its required fields: the validator votes it invalid, as its wallet hotkey.
-        const pulled = await runCli(['pull', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)
+        // The lead lacks its required fields: the validator votes it invalid, as its wallet hotkey. (The
+        // network checks are off, so the network health check asks no public resolver.)
+        const offline = ['--check-off', 'email_mx', '--check-off', 'website_reachable']
+        const pulled = await runCli(['pull', '--db', gateway.url, ...walletFlags, ...offline, '--json'], projectEnv)
         expect(pulled.code, pulled.stderr).toBe(0)
         expect(pulled.json()).toMatchObject({
           pulled: 1,
           voted: 1,
           recorded: 1,
-          verdicts: [{is_valid: false, failed_checks: ['required']}],
+          verdicts: [{is_valid: false, reasons: [expect.objectContaining({check: 'required'})]}],
         })
         const votes = await world.sql.query<{validator_hotkey: string; is_valid: boolean}>(
           'select validator_hotkey, is_valid from public.validation_tracking where prospect_id = $1',

@@ -5,7 +5,10 @@ import {chainFlags, epochFlag} from '../../cli/flags.js'
 import {loadWalletHotkey} from '../../cli/session.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {EpochWeightsDocument, minerWeightsToSet, setEpochWeights} from '../../service/epoch-weights.js'
+import {EpochWeightsDocument, epochMinerWeights, setEpochWeights} from '../../service/epoch-weights.js'
+
+/** The chain could not be reached: a dry run still shows the database's side. */
+const CHAIN_UNAVAILABLE = new Set(['CHAIN_UNREACHABLE', 'CHAIN_TIMEOUT', 'CHAIN_STALLED'])
 
 export default class EpochWeights extends LeadpoetCommand {
   static override resultSchema = EpochWeightsDocument
@@ -18,16 +21,23 @@ export default class EpochWeights extends LeadpoetCommand {
     'the extrinsic lands in (the head + 1). An earlier commit that expired unrevealed makes the run fail with ' +
     'WEIGHTS_COMMIT_EXPIRED after it has done the rest.\n' +
     '--dry-run prints exactly what would be sent (uids, u16 weights, version key, call) and sends ' +
-    'nothing.\n' +
-    'A validator (the default role) reads the weights of a closed epoch it was eligible in: otherwise it exits ' +
-    '4 (NOT_ELIGIBLE, with its figures), or 5 while the epoch is not closed yet. The operator may read any epoch.'
+    "nothing; with the chain out of reach it prints the database's shares per miner hotkey (uids need the " +
+    'chain) and fails with the chain error.\n' +
+    'A validator (the default role) reads the weights of a closed epoch it was eligible in; the operator may ' +
+    'read any epoch.\n' +
+    'Exit status: 0 sent (or dry run shown), 4 not eligible in that epoch (NOT_ELIGIBLE, with its figures), 5 ' +
+    'skipped, not closed yet (EPOCH_NOT_CLOSED) or no epoch is over yet (NO_EPOCH_OVER), 1 chain or database ' +
+    'unreachable or a commit expired unrevealed (WEIGHTS_COMMIT_EXPIRED), 2 bad flags or no wallet.'
   static override examples = [
     '<%= config.bin %> epoch weights --wallet.name validator --wallet.hotkey default',
     '<%= config.bin %> epoch weights --role operator --dry-run --wallet.name owner --wallet.hotkey default',
     '<%= config.bin %> epoch weights --subtensor.network test --netuid 71 --json',
   ]
   static override flags = {
-    ...epochFlag,
+    epoch: {
+      ...epochFlag.epoch,
+      description: 'epoch whose weights to set [default: the previous epoch, the last one over]',
+    },
     ...chainFlags,
     'dry-run': Flags.boolean({description: 'show what would be sent; send nothing'}),
     role: Flags.string({
@@ -59,9 +69,9 @@ export default class EpochWeights extends LeadpoetCommand {
     const session = await this.openSession(role, flags)
     if (!flags['dry-run'])
       await this.holdRunLock('epoch-weights', `${session.database}|${network}|${netuid}|${hotkey.address}`)
-    // The database says first whether this caller may have the weights (no chain needed to learn it).
-    const minerWeights = await minerWeightsToSet(session.service, flags.epoch)
-
+    // The database says first whether this caller may have the weights (no chain needed to learn it);
+    // a dry run can then show them when the chain is out of reach.
+    const minerWeights = await epochMinerWeights(session.service, flags.epoch)
     const result = await withChainAnchored(
       network,
       session.service,
@@ -79,7 +89,25 @@ export default class EpochWeights extends LeadpoetCommand {
         }),
       // Only the operator keeps the database's chain clock; a dry run writes nothing.
       role === 'operator' && !flags['dry-run'],
-    )
+    ).catch((error: unknown) => {
+      if (!flags['dry-run'] || !(error instanceof LeadpoetError) || !CHAIN_UNAVAILABLE.has(error.code)) throw error
+      this.log(
+        `Epoch ${minerWeights.epoch} (database only): ${minerWeights.accepted_leads} accepted leads from ` +
+          `${minerWeights.miners.length} miners.`,
+      )
+      this.log(
+        renderTable(
+          ['hotkey', 'accepted', 'share'],
+          minerWeights.miners.map((m) => [m.miner_hotkey, m.accepted_leads, m.share.toFixed(4)]),
+        ),
+      )
+      throw new LeadpoetError(
+        error.code,
+        `${error.message}; the database's shares are shown, uids and u16 weights need the chain`,
+        error.exitCode,
+        {chain: error.details, miner_weights: minerWeights},
+      )
+    })
     const {chain} = result
     this.log(
       `Epoch ${result.epoch}: ` +

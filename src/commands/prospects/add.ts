@@ -2,7 +2,8 @@ import {Args} from '@oclif/core'
 import {LeadpoetCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../cli/table.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
-import {ImportResult, importProspects, readProspectFile} from '../../service/prospect-import.js'
+import {readInputFile} from '../../cli/input.js'
+import {ImportResult, importProspects, parseProspectFile} from '../../service/prospect-import.js'
 
 export default class ProspectsAdd extends LeadpoetCommand {
   static override resultSchema = ImportResult
@@ -19,7 +20,7 @@ export default class ProspectsAdd extends LeadpoetCommand {
 
   async run(): Promise<ImportResult> {
     const {args, flags} = await this.parse(ProspectsAdd)
-    const read = await readProspectFile(args.file, readStdin)
+    const read = parseProspectFile(args.file, await readInputFile(args.file, 'prospects'))
     if (read.rows.length === 0) throw new LeadpoetError('EMPTY_FILE', `${args.file} holds no prospects`, EXIT.usage)
     const good = read.rows.length
     const {service} = await this.openSession('miner', flags)
@@ -37,12 +38,4 @@ export default class ProspectsAdd extends LeadpoetCommand {
     if (result.refused.length > 0) process.exitCode = result.enqueued > 0 ? EXIT.partial : EXIT.usage
     return result
   }
-}
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY)
-    throw new LeadpoetError('NO_INPUT', 'reading prospects from stdin, but stdin is a terminal', EXIT.usage)
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
 }

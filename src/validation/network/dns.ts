@@ -16,7 +16,7 @@ export interface ResolvedAddress {
 /** found: the host has addresses. absent: DNS says it has none. unknown: DNS did not answer usefully. */
 export type HostAddresses =
   | {status: 'found'; addresses: ResolvedAddress[]}
-  | {status: 'absent'; message: string}
+  | {status: 'absent'; nxdomain: boolean; message: string}
   | {status: 'unknown'; message: string}
 
 // NXDOMAIN, "no records of that type" and malformed names are answers; anything else (timeouts,
@@ -64,6 +64,11 @@ export class DnsLookups {
     )
   }
 
+  /** The same question without the cache: the network health check asks afresh each time. */
+  freshAddresses(host: string): Promise<HostAddresses> {
+    return this.#resolveAddresses(host)
+  }
+
   async #resolveAddresses(host: string): Promise<HostAddresses> {
     const [v4, v6] = await Promise.all([
       this.#query((resolver) => resolver.resolve4(host)),
@@ -78,8 +83,8 @@ export class DnsLookups {
     const transient = failures.find((failure) => !DEFINITE_CODES.has(failure.code))
     if (transient) return {status: 'unknown', message: `DNS lookup of ${host} failed (${transient.code})`}
     if (failures.some((failure) => failure.code === 'ENOTFOUND'))
-      return {status: 'absent', message: `${host} does not exist (NXDOMAIN)`}
-    return {status: 'absent', message: `${host} has no A or AAAA records`}
+      return {status: 'absent', nxdomain: true, message: `${host} does not exist (NXDOMAIN)`}
+    return {status: 'absent', nxdomain: false, message: `${host} has no A or AAAA records`}
   }
 
   /** Whether a domain can receive mail: MX records, or failing those an address (RFC 5321 section 5.1). */

@@ -40,7 +40,7 @@ function errorCode(error: unknown): string {
 }
 
 /** One HTTP exchange; resolves once the status line and headers are in (the body is not read). */
-function exchange(
+export function exchange(
   url: URL,
   method: 'HEAD' | 'GET',
   addresses: ResolvedAddress[],
