@@ -1,5 +1,4 @@
-import {createClient} from '@supabase/supabase-js'
-import {cachedAccessToken, hotkeySigner} from '../auth/index.js'
+import {apiCredentials, hotkeySigner} from '../auth/index.js'
 import {loadHotkey, type Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
 import {describeTarget, openSqlClient, type DatabaseTarget} from '../db/open.js'
@@ -7,6 +6,7 @@ import {EXIT, LeadpoetError} from '../errors.js'
 import type {AppRole, Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
 import {SqlRpcAdapter} from '../adapters/sql-adapter.js'
+import {supabaseApiClient} from '../adapters/supabase-api.js'
 import {SupabaseRpcAdapter} from '../adapters/supabase-adapter.js'
 import type {ConfigFile} from './config.js'
 
@@ -88,15 +88,13 @@ export async function openConsensus(
   }
 }
 
-/**
- * A Supabase project through its API. SUPABASE_KEY is the project's anon key (or the service-role
- * key, which acts as the operator); the caller is whoever the access token says: the token from
- * `leadpoet auth login`, renewed with the wallet when due, else LEADPOET_TOKEN.
- */
-export function openSupabase(
-  target: Extract<DatabaseTarget, {kind: 'supabase'}>,
-  options: {configDir: string; role: AppRole; wallet?: Hotkey; hotkey?: string},
-): ConsensusSession {
+/** The issuer configured now: LEADPOET_ISSUER_URL, else the config file's `issuer`. */
+export function configuredIssuer(config: ConfigFile): string | undefined {
+  return process.env.LEADPOET_ISSUER_URL || config.issuer
+}
+
+/** SUPABASE_KEY: the project's anon key (or the service-role key, which acts as the operator). */
+export function supabaseKey(): string {
   const key = process.env.SUPABASE_KEY
   if (!key)
     throw new LeadpoetError(
@@ -104,26 +102,32 @@ export function openSupabase(
       "set SUPABASE_KEY to the project's anon key (or the service-role key for the operator)",
       EXIT.usage,
     )
-  const {wallet} = options
-  const accessToken = async (): Promise<string | null> =>
-    (await cachedAccessToken({
-      configDir: options.configDir,
-      supabaseUrl: target.url,
-      hotkey: wallet?.address ?? options.hotkey,
-      signer: wallet ? hotkeySigner(wallet) : undefined,
-      apiKey: key,
-    })) ??
-    process.env.LEADPOET_TOKEN ??
-    null
-  const client = createClient(target.url, key, {
-    auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
-    accessToken,
-    // A request that gets no answer fails after two minutes instead of hanging a cron run.
-    global: {fetch: (input, init) => fetch(input, {...init, signal: init?.signal ?? AbortSignal.timeout(120_000)})},
+  return key
+}
+
+/**
+ * A Supabase project through its API, as the caller the token rule picks (src/auth/credentials.ts,
+ * docs/auth.md): LEADPOET_TOKEN, else the named hotkey's cached token (renewed by its wallet through
+ * the issuer recorded with it), else the service-role key, else the project's one logged-in hotkey.
+ */
+export async function openSupabase(
+  target: Extract<DatabaseTarget, {kind: 'supabase'}>,
+  options: {configDir: string; role: AppRole; wallet?: Hotkey; hotkey?: string; issuerUrl?: string},
+): Promise<ConsensusSession> {
+  const apiKey = supabaseKey()
+  const credentials = await apiCredentials({
+    configDir: options.configDir,
+    supabaseUrl: target.url,
+    apiKey,
+    explicitToken: process.env.LEADPOET_TOKEN || undefined,
+    hotkey: options.hotkey,
+    wallet: options.wallet ? hotkeySigner(options.wallet) : undefined,
+    issuerUrl: options.issuerUrl,
   })
+  const client = supabaseApiClient({url: target.url, apiKey, bearer: () => credentials.bearer()})
   return {
     service: new ConsensusService(new SupabaseRpcAdapter(client)),
-    identity: {hotkey: wallet?.address ?? options.hotkey ?? 'token', role: options.role},
+    identity: {hotkey: credentials.caller, role: options.role},
     database: describeTarget(target),
     close: async () => {},
   }
