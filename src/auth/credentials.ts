@@ -9,6 +9,7 @@ import {
   normaliseSupabaseUrl,
   projectTokens,
   refreshDue,
+  refreshMargin,
 } from './token-cache.js'
 
 /**
@@ -48,7 +49,7 @@ export interface Credentials {
 
 /** Picks the credential by the rule above and checks a token can be had, before any request. */
 export async function apiCredentials(options: CredentialOptions): Promise<Credentials> {
-  const named = options.hotkey ?? options.wallet?.address
+  const named = options.hotkey || options.wallet?.address
   if (options.explicitToken) return explicitToken(options.explicitToken, named)
   if (named) {
     const signer = options.wallet?.address === named ? options.wallet : undefined
@@ -97,17 +98,21 @@ function explicitToken(token: string, named: string | undefined): Credentials {
 
 /** One hotkey's cached token, kept in memory while fresh and renewed once (not per request) when due. */
 function hotkeyCredentials(options: CredentialOptions, hotkey: string, signer?: ChallengeSigner): Credentials {
-  let current: CachedToken | undefined
-  let renewal: Promise<CachedToken> | undefined
   const now = () => options.now?.() ?? new Date()
   const fresh = (token: CachedToken | undefined) => token !== undefined && !refreshDue(token, now())
+  // The token in use and when it is due by this machine's clock: a token just issued is due a
+  // lifetime less the margin from now, whatever the issuer's clock says (a skewed clock would
+  // otherwise renew at every request).
+  let current: {token: CachedToken; dueAt: number} | undefined
+  let renewal: Promise<{token: CachedToken; dueAt: number}> | undefined
 
-  const renew = async (): Promise<CachedToken> => {
+  const renew = async (): Promise<{token: CachedToken; dueAt: number}> => {
     const cached = await findCachedToken(options.configDir, options.supabaseUrl, hotkey)
-    if (fresh(cached)) return cached!
+    const dueAt = (token: CachedToken) => Date.parse(token.expires_at) - refreshMargin(token)
+    if (fresh(cached)) return {token: cached!, dueAt: dueAt(cached!)}
     const valid = cached && Date.parse(cached.expires_at) > now().getTime() ? cached : undefined
     if (!signer) {
-      if (valid) return valid
+      if (valid) return {token: valid, dueAt: now().getTime()}
       throw notAuthenticated(
         options.supabaseUrl,
         cached ? `the token of ${hotkey} expired at ${cached.expires_at} for` : `hotkey ${hotkey} is not logged in to`,
@@ -115,7 +120,7 @@ function hotkeyCredentials(options: CredentialOptions, hotkey: string, signer?: 
       )
     }
     try {
-      return await login({
+      const token = await login({
         configDir: options.configDir,
         supabaseUrl: options.supabaseUrl,
         signer,
@@ -124,9 +129,11 @@ function hotkeyCredentials(options: CredentialOptions, hotkey: string, signer?: 
         fetch: options.fetch,
         now: options.now,
       })
+      const lifetime = Date.parse(token.expires_at) - Date.parse(token.issued_at)
+      return {token, dueAt: now().getTime() + lifetime - refreshMargin(token)}
     } catch (error) {
       // A token that is due but still valid serves until the issuer answers again.
-      if (valid) return valid
+      if (valid) return {token: valid, dueAt: now().getTime()}
       throw error
     }
   }
@@ -134,11 +141,11 @@ function hotkeyCredentials(options: CredentialOptions, hotkey: string, signer?: 
   return {
     caller: hotkey,
     async bearer() {
-      if (!fresh(current)) {
+      if (!current || now().getTime() >= current.dueAt) {
         renewal ??= renew().finally(() => (renewal = undefined))
         current = await renewal
       }
-      return current!.access_token
+      return current.token.access_token
     },
   }
 }

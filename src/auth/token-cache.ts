@@ -122,9 +122,12 @@ export async function findCachedToken(
 
 /** True once the token is within its refresh margin of expiring (or past it). */
 export function refreshDue(token: Pick<IssuedToken, 'issued_at' | 'expires_at'>, now: Date): boolean {
-  const expires = Date.parse(token.expires_at)
-  const margin = Math.min(REFRESH_MARGIN_SECONDS * 1000, (expires - Date.parse(token.issued_at)) / 2)
-  return now.getTime() >= expires - margin
+  return now.getTime() >= Date.parse(token.expires_at) - refreshMargin(token)
+}
+
+/** How long before its expiry a token is renewed, in ms: 5 minutes, at most half its lifetime. */
+export function refreshMargin(token: Pick<IssuedToken, 'issued_at' | 'expires_at'>): number {
+  return Math.min(REFRESH_MARGIN_SECONDS * 1000, (Date.parse(token.expires_at) - Date.parse(token.issued_at)) / 2)
 }
 
 export interface IssuerClientOptions {
