@@ -3,7 +3,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {SignJWT} from 'jose'
-import {ISSUER_ENV, ISSUER_FUNCTION_PATH} from '../auth/index.js'
+import {ISSUER_ENV, ISSUER_FUNCTION_PATH, readMetagraphFile, toAuthLeadpoetError} from '../auth/index.js'
 import {ensureApiRoles, revocationCheckOn} from '../db/api-roles.js'
 import {migrate, SUPABASE_DIR} from '../db/migrations.js'
 import {createPostgresPool, postgresClient} from '../db/sql-client.js'
@@ -80,6 +80,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (jwtSecret.length < 32) {
     throw new LeadpoetError('INVALID_SECRET', 'the JWT secret must be at least 32 characters', EXIT.usage)
   }
+  // A metagraph the issuer could not read would refuse every login later: say so now.
+  if (options.metagraphFile)
+    await readMetagraphFile(options.metagraphFile).catch((e: unknown) => Promise.reject(toAuthLeadpoetError(e)))
   await prepareDatabase(options.databaseUrl)
 
   const key = (role: string) =>
