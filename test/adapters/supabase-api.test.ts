@@ -27,7 +27,7 @@ describe('the Supabase API transport', () => {
 
   const call = async (bearer: () => Promise<string> = async () => 'the-token', url = server.url) =>
     new SupabaseRpcAdapter(supabaseApiClient({url, apiKey: 'the-key', bearer})).rpc('consensus_clock').then(
-      (data) => ({data}),
+      (data): {data?: unknown; error?: LeadpoetError} => ({data}),
       (error: LeadpoetError) => ({error}),
     )
 
