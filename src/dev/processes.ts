@@ -89,9 +89,14 @@ export async function waitUntilServing(
   process: ManagedProcess,
   probe: () => Promise<boolean>,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
+    if (signal?.aborted) {
+      await process.stop()
+      throw new LeadpoetError('INTERRUPTED', `interrupted while ${name} was starting`, EXIT.error)
+    }
     if (process.child.exitCode !== null || process.child.signalCode !== null) {
       throw new LeadpoetError(
         'DEV_STACK_FAILED',

@@ -44,6 +44,8 @@ export interface StackOptions {
   authenticatorPassword?: string
   /** the children's output, line by line */
   log?: (line: string) => void
+  /** stops a start in progress (Ctrl-C): what was started is stopped again */
+  signal?: AbortSignal
 }
 
 /** One of the stack's services, which a test (or an operator trying failures) may stop and start again. */
@@ -134,6 +136,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         postgrestProcess,
         async () => (await fetch(`${postgrestUrl}/`)).status === 200,
         POSTGREST_START_TIMEOUT_MS,
+        options.signal,
       )
     }
 
@@ -171,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         functionProcess,
         async () => (await fetch(functionUrl)).status === 405,
         FUNCTION_START_TIMEOUT_MS,
+        options.signal,
       )
     }
 

@@ -70,10 +70,21 @@ export default class DevStack extends LeadpoetCommand {
         EXIT.usage,
       )
     }
+    // Ctrl-C from here on stops the children, also while they are still starting.
+    const interrupted = new AbortController()
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        interrupted.abort()
+        resolve()
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
     this.progress(
       "Starting PostgREST and the leadpoet-auth Edge Function (Deno's first start fetches its npm packages)...",
     )
     const stack = await startStack({
+      signal: interrupted.signal,
       databaseUrl: target.url,
       port: flags.port,
       jwtSecret: process.env.LEADPOET_JWT_SECRET || undefined,
@@ -111,11 +122,7 @@ export default class DevStack extends LeadpoetCommand {
         ].join('\n'),
       )
     }
-    await new Promise<void>((resolve) => {
-      const done = () => resolve()
-      process.once('SIGINT', done)
-      process.once('SIGTERM', done)
-    })
+    await stopped
     this.progress('Stopping the stack...')
     await stack.stop()
     return undefined
