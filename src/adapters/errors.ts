@@ -19,6 +19,7 @@ const FUNCTION_ERRORS: Record<string, KnownError> = {
   LP410: {code: 'EPOCH_NOT_CLOSED', exit: EXIT.nothingToDo},
   LP412: {code: 'COMMIT_ALREADY_PENDING', exit: EXIT.nothingToDo},
   LP413: {code: 'BATCH_TOO_LARGE', exit: EXIT.usage},
+  LP497: {code: 'HOTKEY_REVOKED', exit: EXIT.unauthorised},
   LP498: {code: 'TOKEN_REVOKED', exit: EXIT.unauthorised},
 }
 
@@ -49,6 +50,10 @@ const UNREACHABLE = new Set([
   '57P01',
   '08006',
   '08001',
+  // PostgREST cannot reach its database (HTTP 503).
+  'PGRST000',
+  'PGRST001',
+  'PGRST002',
 ])
 
 export interface DatabaseErrorLike {

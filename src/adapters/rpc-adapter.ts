@@ -35,6 +35,7 @@ export const RPC_CONTRACT = {
   auth_claim_nonce: {args: ['p_hotkey', 'p_nonce', 'p_expires_at'], roles: ['operator']},
   auth_revoke: {args: ['p_kind', 'p_subject', 'p_reason'], roles: ['operator']},
   auth_lift_revocation: {args: ['p_kind', 'p_subject'], roles: ['operator']},
+  auth_whoami: {args: [], roles: ['miner', 'validator', 'operator']},
 } as const satisfies Record<string, {args: readonly string[]; roles: readonly AppRole[]}>
 
 export type RpcFunction = keyof typeof RPC_CONTRACT

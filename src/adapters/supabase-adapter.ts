@@ -7,14 +7,13 @@ export class SupabaseRpcAdapter implements RpcAdapter {
   constructor(private readonly client: SupabaseClient) {}
 
   async rpc(fn: RpcFunction, args: RpcArgs = {}): Promise<unknown> {
-    let response
     try {
-      response = await this.client.rpc(fn, args)
+      // throwOnError: an error of the transport (supabase-api.ts) reaches us as it was thrown, not
+      // flattened into a message with its stack as details.
+      return (await this.client.rpc(fn, args).throwOnError()).data
     } catch (error) {
       throw toLeadpoetError(error)
     }
-    if (response.error) throw toLeadpoetError(response.error)
-    return response.data
   }
 
   async close(): Promise<void> {}

@@ -379,7 +379,7 @@ export interface NonceRegistry {
 }
 
 /** The database functions of this feature (supabase/migrations/20261125000400_auth.sql). */
-export type AuthFunction = 'auth_claim_nonce' | 'auth_revoke' | 'auth_lift_revocation'
+export type AuthFunction = 'auth_claim_nonce' | 'auth_revoke' | 'auth_lift_revocation' | 'auth_whoami'
 
 /** Calls one of them as the operator and returns its JSON result. */
 export type AuthRpc = (fn: AuthFunction, args: Record<string, unknown>) => Promise<unknown>

@@ -47,11 +47,15 @@ export {
   urlRoleResolver,
   verifyChallengeSignature,
 } from './core.js'
+export {apiCredentials, type CredentialOptions, type Credentials, isServiceRoleKey} from './credentials.js'
 export {
   authRpcOverAdapter,
+  DatabaseIdentity,
+  databaseIdentity,
   LiftedRevocation,
   liftRevocation,
   parseRevocationTarget,
+  proveToken,
   Revocation,
   type RevocationKind,
   type RevocationTarget,
@@ -68,16 +72,16 @@ export {
 } from './roles.js'
 export {hotkeySigner} from './signer.js'
 export {
-  type CachedAccessTokenOptions,
-  cachedAccessToken,
   type CachedToken,
   defaultIssuerUrl,
   findCachedToken,
   ISSUER_FUNCTION_PATH,
   type IssuerClientOptions,
+  ISSUER_TIMEOUT_MS,
   login,
   type LoginOptions,
   normaliseSupabaseUrl,
+  projectTokens,
   readTokenCache,
   REFRESH_MARGIN_SECONDS,
   refreshDue,

@@ -26,7 +26,9 @@ const IssuedTokenSchema = z.object({
   expires_in: z.number().int().positive(),
 })
 
-const CachedTokenSchema = IssuedTokenSchema.extend({supabase_url: z.string()})
+// issuer_url: where the token was had, and so where it is renewed (absent in caches written before it
+// was recorded: those renew at the configured or the project's issuer).
+const CachedTokenSchema = IssuedTokenSchema.extend({supabase_url: z.string(), issuer_url: z.string().optional()})
 export type CachedToken = z.infer<typeof CachedTokenSchema>
 
 const CacheFileSchema = z.object({version: z.literal(1), tokens: z.array(CachedTokenSchema)})
@@ -71,9 +73,14 @@ export async function saveToken(
   configDir: string,
   supabaseUrl: string,
   token: IssuedToken,
-  now = new Date(),
+  options: {issuerUrl?: string; now?: Date} = {},
 ): Promise<CachedToken> {
-  const cached: CachedToken = {...token, supabase_url: normaliseSupabaseUrl(supabaseUrl)}
+  const now = options.now ?? new Date()
+  const cached: CachedToken = {
+    ...token,
+    supabase_url: normaliseSupabaseUrl(supabaseUrl),
+    issuer_url: options.issuerUrl ?? defaultIssuerUrl(supabaseUrl),
+  }
   const kept = (await readTokenCache(configDir)).filter(
     (t) =>
       !(t.supabase_url === cached.supabase_url && t.hotkey === cached.hotkey) &&
@@ -96,24 +103,31 @@ export async function saveToken(
   return cached
 }
 
-/** The cached token for (project, hotkey); without a hotkey, the project's most recent login. */
+/** The project's cached tokens, one per hotkey, newest login first. */
+export async function projectTokens(configDir: string, supabaseUrl: string): Promise<CachedToken[]> {
+  const url = normaliseSupabaseUrl(supabaseUrl)
+  return (await readTokenCache(configDir))
+    .filter((t) => t.supabase_url === url)
+    .sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))
+}
+
+/** The cached token of (project, hotkey). */
 export async function findCachedToken(
   configDir: string,
   supabaseUrl: string,
-  hotkey?: string,
+  hotkey: string,
 ): Promise<CachedToken | undefined> {
-  const url = normaliseSupabaseUrl(supabaseUrl)
-  const candidates = (await readTokenCache(configDir)).filter(
-    (t) => t.supabase_url === url && (hotkey === undefined || t.hotkey === hotkey),
-  )
-  return candidates.sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0]
+  return (await projectTokens(configDir, supabaseUrl)).find((t) => t.hotkey === hotkey)
 }
 
 /** True once the token is within its refresh margin of expiring (or past it). */
 export function refreshDue(token: Pick<IssuedToken, 'issued_at' | 'expires_at'>, now: Date): boolean {
-  const expires = Date.parse(token.expires_at)
-  const margin = Math.min(REFRESH_MARGIN_SECONDS * 1000, (expires - Date.parse(token.issued_at)) / 2)
-  return now.getTime() >= expires - margin
+  return now.getTime() >= Date.parse(token.expires_at) - refreshMargin(token)
+}
+
+/** How long before its expiry a token is renewed, in ms: 5 minutes, at most half its lifetime. */
+export function refreshMargin(token: Pick<IssuedToken, 'issued_at' | 'expires_at'>): number {
+  return Math.min(REFRESH_MARGIN_SECONDS * 1000, (Date.parse(token.expires_at) - Date.parse(token.issued_at)) / 2)
 }
 
 export interface IssuerClientOptions {
@@ -125,7 +139,11 @@ export interface IssuerClientOptions {
   now?: () => Date
 }
 
-/** Signs a fresh challenge and trades it for a token at the issuer. */
+/**
+ * Signs a fresh challenge and trades it for a token at the issuer. The issuer's refusals keep their
+ * own code (docs/auth.md); an issuer that cannot be reached, or a gateway answering for it that it is
+ * down, is ISSUER_UNREACHABLE; anything else that is not the issuer's answer is ISSUER_ERROR.
+ */
 export async function requestToken(
   supabaseUrl: string,
   signer: ChallengeSigner,
@@ -142,21 +160,48 @@ export async function requestToken(
         ...(options.apiKey ? {apikey: options.apiKey, authorization: `Bearer ${options.apiKey}`} : {}),
       },
       body: JSON.stringify(signed),
+      signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
     })
   } catch (error) {
+    const cause = (error as {cause?: {code?: string; message?: string}}).cause
+    const reason =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${ISSUER_TIMEOUT_MS / 1000} s`
+        : (cause?.code ?? cause?.message ?? (error as Error).message)
     throw new LeadpoetError(
       'ISSUER_UNREACHABLE',
-      `cannot reach the token issuer at ${issuerUrl}: ${(error as Error).message}`,
+      `cannot reach the token issuer at ${issuerUrl}: ${reason}`,
       EXIT.error,
     )
   }
-  const body = (await response.json().catch(() => undefined)) as {error?: {code?: string; message?: string}} | undefined
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
   if (!response.ok) {
-    const code = typeof body?.error?.code === 'string' ? body.error.code : 'ISSUER_ERROR'
+    const refusal = (body as {error?: {code?: unknown; message?: unknown}} | undefined)?.error
+    if (typeof refusal?.code === 'string' && typeof refusal.message === 'string') {
+      const exitCode = refusal.code === 'ISSUER_ERROR' ? EXIT.error : exitCodeForStatus(response.status)
+      throw new LeadpoetError(refusal.code, `the issuer refused: ${refusal.message}`, exitCode, {
+        status: response.status,
+      })
+    }
+    const answer = `HTTP ${response.status}${text ? ` ${JSON.stringify(text.replace(/\s+/g, ' ').trim().slice(0, 120))}` : ''}`
+    if (response.status === 502 || response.status === 503 || response.status === 504) {
+      throw new LeadpoetError(
+        'ISSUER_UNREACHABLE',
+        `the token issuer at ${issuerUrl} is not answering (its gateway answered ${answer})`,
+        EXIT.error,
+        {status: response.status},
+      )
+    }
     throw new LeadpoetError(
-      code,
-      `the issuer refused: ${body?.error?.message ?? `HTTP ${response.status}`}`,
-      exitCodeForStatus(response.status),
+      'ISSUER_ERROR',
+      `${issuerUrl} did not answer as the leadpoet-auth issuer (${answer}): is the function deployed there?`,
+      EXIT.error,
       {status: response.status},
     )
   }
@@ -171,45 +216,17 @@ export async function requestToken(
   return token.data
 }
 
+/** An issuer that does not answer within this long is unreachable. */
+export const ISSUER_TIMEOUT_MS = 30_000
+
 export interface LoginOptions extends IssuerClientOptions {
   configDir: string
   supabaseUrl: string
   signer: ChallengeSigner
 }
 
-/** `leadpoet auth login`: a new token for the signer's hotkey, cached for the project. */
+/** A new token for the signer's hotkey, cached for the project with the issuer that gave it. */
 export async function login(options: LoginOptions): Promise<CachedToken> {
   const token = await requestToken(options.supabaseUrl, options.signer, options)
-  return saveToken(options.configDir, options.supabaseUrl, token, options.now?.())
-}
-
-export interface CachedAccessTokenOptions extends IssuerClientOptions {
-  /** the oclif config dir (this.config.configDir) */
-  configDir: string
-  /** the Supabase project URL (`--db https://…`) */
-  supabaseUrl: string
-  /** whose token; default: the project's most recent login (the signer's address when a signer is given) */
-  hotkey?: string
-  /** the wallet hotkey (hotkeySigner): lets an expiring token be renewed by a new login */
-  signer?: ChallengeSigner
-}
-
-/**
- * The access token to send to the project: the cached one while it is not yet due for refresh;
- * a new one (logging in again, cached) when it is due and a signer is at hand; the cached one while
- * it is still valid if the renewal cannot happen or fails; otherwise undefined (log in first).
- */
-export async function cachedAccessToken(options: CachedAccessTokenOptions): Promise<string | undefined> {
-  const now = options.now?.() ?? new Date()
-  const hotkey = options.hotkey ?? options.signer?.address
-  const cached = await findCachedToken(options.configDir, options.supabaseUrl, hotkey)
-  if (cached && !refreshDue(cached, now)) return cached.access_token
-  const stillValid = cached && Date.parse(cached.expires_at) > now.getTime() ? cached.access_token : undefined
-  if (!options.signer || (hotkey !== undefined && options.signer.address !== hotkey)) return stillValid
-  try {
-    return (await login({...options, signer: options.signer})).access_token
-  } catch (error) {
-    if (stillValid) return stillValid
-    throw error
-  }
+  return saveToken(options.configDir, options.supabaseUrl, token, {issuerUrl: options.issuerUrl, now: options.now?.()})
 }

@@ -11,6 +11,7 @@ import {acquireLock} from '../lock.js'
 import {loadConfig, type ConfigFile} from './config.js'
 import {walletFlags} from './flags.js'
 import {
+  configuredIssuer,
   loadWalletHotkey,
   openConsensus,
   openSupabase,
@@ -78,11 +79,12 @@ export abstract class LeadpoetCommand extends Command {
     const warn = (text: string) => this.warnLine(text)
     const session =
       target.kind === 'supabase'
-        ? openSupabase(target, {
+        ? await openSupabase(target, {
             configDir: this.config.configDir,
             role,
             wallet: await loadWalletHotkey(flags, this.appConfig, warn),
             hotkey: flags.hotkey ?? this.appConfig.hotkey,
+            issuerUrl: configuredIssuer(this.appConfig),
           })
         : await openConsensus(target, await resolveIdentity(role, flags, this.appConfig, warn))
     this.cleanups.push(() => session.close())

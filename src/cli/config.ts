@@ -11,6 +11,8 @@ export const ConfigFile = z
   .object({
     db: z.string().optional(),
     hotkey: z.string().optional(),
+    // the token issuer's URL, for logins (docs/auth.md); default: the project's leadpoet-auth function
+    issuer: z.url().optional(),
     netuid: z.number().int().min(0).max(65535).optional(),
     subtensor: z.object({network: z.string()}).strict().optional(),
     wallet: z.object({name: z.string(), hotkey: z.string(), path: z.string()}).partial().strict().optional(),

@@ -14,7 +14,7 @@ export const walletFlags = {
     helpGroup: 'WALLET',
   }),
   hotkey: Flags.string({
-    description: 'act as this hotkey (SS58) on a direct database, without a wallet file',
+    description: 'act as this hotkey (SS58): its claims on a direct database, its cached token on a Supabase project',
     env: 'LEADPOET_HOTKEY',
     helpGroup: 'WALLET',
   }),

@@ -1,6 +1,6 @@
-import {createClient} from '@supabase/supabase-js'
 // Chain and auth code (@polkadot/*, ~150 MB and a second of start-up) is loaded only when a wallet is
-// used, so commands without one (the per-minute sweep, --hotkey on a direct database) start fast.
+// used or a Supabase project is the target, so commands without either (the per-minute sweep,
+// --hotkey on a direct database) start fast.
 import type {Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
 import {describeTarget, openSqlClient, type DatabaseTarget} from '../db/open.js'
@@ -90,15 +90,13 @@ export async function openConsensus(
   }
 }
 
-/**
- * A Supabase project through its API. SUPABASE_KEY is the project's anon key (or the service-role
- * key, which acts as the operator); the caller is whoever the access token says: the token from
- * `leadpoet auth login`, renewed with the wallet when due, else LEADPOET_TOKEN.
- */
-export function openSupabase(
-  target: Extract<DatabaseTarget, {kind: 'supabase'}>,
-  options: {configDir: string; role: AppRole; wallet?: Hotkey; hotkey?: string},
-): ConsensusSession {
+/** The issuer configured now: LEADPOET_ISSUER_URL, else the config file's `issuer`. */
+export function configuredIssuer(config: ConfigFile): string | undefined {
+  return process.env.LEADPOET_ISSUER_URL || config.issuer
+}
+
+/** SUPABASE_KEY: the project's anon key (or the service-role key, which acts as the operator). */
+export function supabaseKey(): string {
   const key = process.env.SUPABASE_KEY
   if (!key)
     throw new LeadpoetError(
@@ -106,30 +104,36 @@ export function openSupabase(
       "set SUPABASE_KEY to the project's anon key (or the service-role key for the operator)",
       EXIT.usage,
     )
-  const {wallet} = options
-  const accessToken = async (): Promise<string | null> => {
-    const {cachedAccessToken, hotkeySigner} = await import('../auth/index.js')
-    return (
-      (await cachedAccessToken({
-        configDir: options.configDir,
-        supabaseUrl: target.url,
-        hotkey: wallet?.address ?? options.hotkey,
-        signer: wallet ? hotkeySigner(wallet) : undefined,
-        apiKey: key,
-      })) ??
-      process.env.LEADPOET_TOKEN ??
-      null
-    )
-  }
-  const client = createClient(target.url, key, {
-    auth: {persistSession: false, autoRefreshToken: false, detectSessionInUrl: false},
-    accessToken,
-    // A request that gets no answer fails after two minutes instead of hanging a cron run.
-    global: {fetch: (input, init) => fetch(input, {...init, signal: init?.signal ?? AbortSignal.timeout(120_000)})},
+  return key
+}
+
+/**
+ * A Supabase project through its API, as the caller the token rule picks (src/auth/credentials.ts,
+ * docs/auth.md): LEADPOET_TOKEN, else the named hotkey's cached token (renewed by its wallet through
+ * the issuer recorded with it), else the service-role key, else the project's one logged-in hotkey.
+ */
+export async function openSupabase(
+  target: Extract<DatabaseTarget, {kind: 'supabase'}>,
+  options: {configDir: string; role: AppRole; wallet?: Hotkey; hotkey?: string; issuerUrl?: string},
+): Promise<ConsensusSession> {
+  const apiKey = supabaseKey()
+  const [{apiCredentials, hotkeySigner}, {supabaseApiClient}] = await Promise.all([
+    import('../auth/index.js'),
+    import('../adapters/supabase-api.js'),
+  ])
+  const credentials = await apiCredentials({
+    configDir: options.configDir,
+    supabaseUrl: target.url,
+    apiKey,
+    explicitToken: process.env.LEADPOET_TOKEN || undefined,
+    hotkey: options.hotkey,
+    wallet: options.wallet ? hotkeySigner(options.wallet) : undefined,
+    issuerUrl: options.issuerUrl,
   })
+  const client = supabaseApiClient({url: target.url, apiKey, bearer: () => credentials.bearer()})
   return {
     service: new ConsensusService(new SupabaseRpcAdapter(client)),
-    identity: {hotkey: wallet?.address ?? options.hotkey ?? 'token', role: options.role},
+    identity: {hotkey: credentials.caller, role: options.role},
     database: describeTarget(target),
     close: async () => {},
   }

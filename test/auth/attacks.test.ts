@@ -242,7 +242,10 @@ describe('hotkey authentication through the real PostgREST', () => {
       await expectNothingWritten(async () => {
         const refused = await rawRpc(postgrestUrl, 'pull_prospects_for_validator', {p_limit: 1}, first.access_token)
         expect(refused.status).toBe(401)
-        expect(refused.body).toMatchObject({code: 'LP498', message: expect.stringMatching(/token revoked/)})
+        expect(refused.body).toMatchObject({
+          code: 'LP498',
+          message: `token ${first.jti} is revoked: log in again for a new one`,
+        })
         expect(await codeOf(serviceWith(first.access_token).clock())).toBe('TOKEN_REVOKED')
       })
       expect(await codeOf(serviceWith(second.access_token).clock())).toBe('ok')
@@ -256,7 +259,14 @@ describe('hotkey authentication through the real PostgREST', () => {
         (await rawRpc(postgrestUrl, 'auth_revoke', {p_kind: 'hotkey', p_subject: bob.address}, operatorToken)).status,
       ).toBe(200)
       await expectNothingWritten(async () => {
-        expect(await codeOf(serviceWith(token.access_token).pull(1))).toBe('TOKEN_REVOKED')
+        const refused = await rawRpc(postgrestUrl, 'pull_prospects_for_validator', {p_limit: 1}, token.access_token)
+        expect(refused.status).toBe(401)
+        // Worded by what was revoked: logging in again does not help a revoked hotkey.
+        expect(refused.body).toMatchObject({
+          code: 'LP497',
+          message: `hotkey ${bob.address} is revoked: its tokens and its logins are refused until the operator lifts the revocation`,
+        })
+        expect(await codeOf(serviceWith(token.access_token).pull(1))).toBe('HOTKEY_REVOKED')
         expect(await postToIssuer(issuer.url, await signChallenge(bob))).toMatchObject({
           status: 403,
           body: {error: {code: 'HOTKEY_REVOKED'}},

@@ -16,19 +16,11 @@ import {
 } from '../../src/auth/index.js'
 import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
 import {runCli} from '../support/cli.js'
-import {startGateway} from '../support/gateway.js'
+import {startGateway, type Gateway} from '../../src/dev/gateway.js'
 import {databaseUrl} from '../support/postgres.js'
 import {JWT_SECRET} from '../support/postgrest.js'
-import {createWorld, miner, operatorIdentity, type World} from '../support/world.js'
-import {
-  apiClient,
-  devSigner,
-  serveHandler,
-  tempDir,
-  writeMetagraphFile,
-  writeWalletHotkey,
-  type HttpServer,
-} from './support.js'
+import {createWorld, operatorIdentity, type World} from '../support/world.js'
+import {devSigner, serveHandler, tempDir, writeMetagraphFile, writeWalletHotkey, type HttpServer} from './support.js'
 
 // The built CLI (bin/run.js over dist/), as an operator or a validator runs it.
 describe('leadpoet auth', () => {
@@ -37,7 +29,10 @@ describe('leadpoet auth', () => {
   let files: {dir: string; remove: () => Promise<void>}
   let metagraphFile: string
   let issuer: HttpServer
+  let gateway: Gateway
+  let anonKey: string
   let walletAddress: string
+  let secondAddress: string
   let alice: ChallengeSigner
   let env: Record<string, string>
 
@@ -48,9 +43,11 @@ describe('leadpoet auth', () => {
     files = await tempDir('leadpoet-auth-cli-')
     alice = await devSigner('//Alice')
     walletAddress = await writeWalletHotkey(path.join(files.dir, 'wallets'), 'validator', 'default')
+    secondAddress = await writeWalletHotkey(path.join(files.dir, 'wallets'), 'second', 'default')
     metagraphFile = await writeMetagraphFile(files.dir, {
       [alice.address]: {uid: 0, validator_permit: true},
       [walletAddress]: {uid: 5, validator_permit: true},
+      [secondAddress]: {uid: 6, validator_permit: false},
     })
     // The project's issuer, where a Supabase project serves the Edge Function.
     issuer = await serveHandler(
@@ -61,8 +58,15 @@ describe('leadpoet auth', () => {
           nonces: rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(world.sql, operatorIdentity, false))),
         }),
       ),
-      ISSUER_FUNCTION_PATH,
     )
+    // A project origin: PostgREST and the issuer behind one gateway, as Supabase serves them.
+    gateway = await startGateway({
+      routes: {rest: world.postgrest!.url, functions: {'leadpoet-auth': issuer.url}},
+    })
+    anonKey = await new SignJWT({role: 'anon'})
+      .setProtectedHeader({alg: 'HS256'})
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(JWT_SECRET))
     env = {
       XDG_CONFIG_HOME: path.join(files.dir, 'config'),
       XDG_DATA_HOME: path.join(files.dir, 'data'),
@@ -73,6 +77,7 @@ describe('leadpoet auth', () => {
     }
   })
   afterAll(async () => {
+    await gateway?.close()
     await issuer?.close()
     await world?.close()
     await files?.remove()
@@ -160,96 +165,131 @@ describe('leadpoet auth', () => {
   })
 
   describe('login', () => {
-    it("signs with the btcli wallet's hotkey, caches the token (0600), and the project's API accepts it", async () => {
-      const walletFlags = [
-        '--wallet.name',
-        'validator',
-        '--wallet.hotkey',
-        'default',
-        '--wallet.path',
-        path.join(files.dir, 'wallets'),
-      ]
-      const run = await runCli(['auth', 'login', '--db', issuer.url, ...walletFlags, '--json'], env)
+    const walletFlags = () => [
+      '--wallet.name',
+      'validator',
+      '--wallet.hotkey',
+      'default',
+      '--wallet.path',
+      path.join(files.dir, 'wallets'),
+    ]
+
+    it("signs with the btcli wallet's hotkey, shows what the database sees, and caches the token (0600)", async () => {
+      const run = await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags(), '--json'], {
+        ...env,
+        SUPABASE_KEY: anonKey,
+      })
       expect(run.code, run.stderr + run.stdout).toBe(0)
       const cache = tokenCachePath(path.join(env.XDG_CONFIG_HOME!, 'leadpoet'))
       expect(run.json()).toMatchObject({
         hotkey: walletAddress,
         app_role: 'validator',
         uid: 5,
-        supabase_url: issuer.url,
+        supabase_url: gateway.url,
+        issuer_url: `${gateway.url}${ISSUER_FUNCTION_PATH}`,
+        database: {role: 'authenticated', hotkey: walletAddress, app_role: 'validator'},
         cache,
       })
       expect(run.stdout).not.toMatch(/eyJ/) // the token itself is never printed
       expect((await stat(cache)).mode & 0o777).toBe(0o600)
-
       const [token] = await readTokenCache(path.dirname(cache))
-      const clock = await apiClient(world.postgrest!.url, token!.access_token).rpc('consensus_clock')
-      expect(clock.error).toBeNull()
+      expect(token).toMatchObject({hotkey: walletAddress, issuer_url: `${gateway.url}${ISSUER_FUNCTION_PATH}`})
     })
 
     it('then every command reaches the project through its API with the cached token, as the wallet hotkey', async () => {
-      // A project origin: the issuer and PostgREST behind one gateway, as Supabase serves them.
-      const issuerHandler = issuerRequestHandler(
-        createTokenIssuer({
-          signingKey: {alg: 'HS256', secret: JWT_SECRET},
-          roles: fileRoleResolver(metagraphFile),
-          nonces: rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(world.sql, operatorIdentity, false))),
-        }),
-      )
-      const gateway = await startGateway({
-        postgrestUrl: world.postgrest!.url,
-        functions: {'leadpoet-auth': issuerHandler},
+      const projectEnv = {...env, SUPABASE_KEY: anonKey, LEADPOET_TOKEN: ''}
+      const miner = await devSigner('//Ferdie')
+      const {prospect_ids} = await (
+        await world.as({hotkey: miner.address, role: 'miner'})
+      ).enqueue([{email: 'gw@example.com'}])
+
+      // The lead lacks its required fields: the validator votes it invalid, as its wallet hotkey. (The
+      // network checks are off, so the network health check asks no public resolver.)
+      const offline = ['--check-off', 'email_mx', '--check-off', 'website_reachable']
+      const pulled = await runCli(['pull', '--db', gateway.url, ...walletFlags(), ...offline, '--json'], projectEnv)
+      expect(pulled.code, pulled.stderr).toBe(0)
+      expect(pulled.json()).toMatchObject({
+        pulled: 1,
+        voted: 1,
+        recorded: 1,
+        verdicts: [{is_valid: false, reasons: [expect.objectContaining({check: 'required'})]}],
       })
-      try {
-        const anonKey = await new SignJWT({role: 'anon'})
-          .setProtectedHeader({alg: 'HS256'})
-          .setExpirationTime('1h')
-          .sign(new TextEncoder().encode(JWT_SECRET))
-        const projectEnv = {...env, SUPABASE_KEY: anonKey, LEADPOET_TOKEN: ''}
-        const walletFlags = [
-          '--wallet.name',
-          'validator',
-          '--wallet.hotkey',
-          'default',
-          '--wallet.path',
-          path.join(files.dir, 'wallets'),
-        ]
-        const {prospect_ids} = await (await world.as(miner('gateway'))).enqueue([{email: 'gw@example.com'}])
+      const votes = await world.sql.query<{validator_hotkey: string; is_valid: boolean}>(
+        'select validator_hotkey, is_valid from public.validation_tracking where prospect_id = $1',
+        [prospect_ids[0]],
+      )
+      expect(votes).toEqual([{validator_hotkey: walletAddress, is_valid: false}])
 
-        expect((await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)).code).toBe(
-          0,
-        )
-        // The lead lacks its required fields: the validator votes it invalid, as its wallet hotkey. (The
-        // network checks are off, so the network health check asks no public resolver.)
-        const offline = ['--check-off', 'email_mx', '--check-off', 'website_reachable']
-        const pulled = await runCli(['pull', '--db', gateway.url, ...walletFlags, ...offline, '--json'], projectEnv)
-        expect(pulled.code, pulled.stderr).toBe(0)
-        expect(pulled.json()).toMatchObject({
-          pulled: 1,
-          voted: 1,
-          recorded: 1,
-          verdicts: [{is_valid: false, reasons: [expect.objectContaining({check: 'required'})]}],
-        })
-        const votes = await world.sql.query<{validator_hotkey: string; is_valid: boolean}>(
-          'select validator_hotkey, is_valid from public.validation_tracking where prospect_id = $1',
-          [prospect_ids[0]],
-        )
-        expect(votes).toEqual([{validator_hotkey: walletAddress, is_valid: false}])
-
-        // The token's role is the only role: a validator token cannot sweep.
-        const sweep = await runCli(['consensus', 'sweep', '--db', gateway.url, ...walletFlags, '--json'], projectEnv)
-        expect(sweep.code).toBe(4)
-        expect(sweep.json().error.code).toBe('FORBIDDEN')
-      } finally {
-        await gateway.close()
-      }
+      // The token's role is the only role: a validator token cannot sweep. Named by nothing, the
+      // project's one logged-in hotkey is the caller.
+      const sweep = await runCli(['consensus', 'sweep', '--db', gateway.url, '--json'], projectEnv)
+      expect(sweep.code).toBe(4)
+      expect(sweep.json().error.code).toBe('FORBIDDEN')
+      expect(sweep.json().error.message).toMatch(/the caller is validator/)
     })
 
-    it('needs a Supabase project URL and a wallet (exit 2)', async () => {
+    it('refuses to guess among several logged-in hotkeys, listing them (exit 2)', async () => {
+      const configHome = path.join(files.dir, 'config-two')
+      const twoEnv = {...env, XDG_CONFIG_HOME: configHome, SUPABASE_KEY: anonKey, LEADPOET_TOKEN: ''}
+      const second = [
+        '--wallet.name',
+        'second',
+        '--wallet.hotkey',
+        'default',
+        '--wallet.path',
+        path.join(files.dir, 'wallets'),
+      ]
+      for (const flags of [walletFlags(), second]) {
+        const login = await runCli(['auth', 'login', '--db', gateway.url, ...flags], twoEnv)
+        expect(login.code, login.stderr).toBe(0)
+      }
+      const stats = await runCli(['stats', '--db', gateway.url, '--json'], twoEnv)
+      expect(stats.code).toBe(2)
+      expect(stats.json().error.code).toBe('AMBIGUOUS_IDENTITY')
+      expect(stats.json().error.message).toContain(`${walletAddress} (validator)`)
+      expect(stats.json().error.message).toContain(`${secondAddress} (miner)`)
+    })
+
+    it('gives NOT_AUTHENTICATED (exit 4) with no token, instead of falling back to the anon key', async () => {
+      const run = await runCli(['stats', '--db', gateway.url, '--json'], {
+        ...env,
+        XDG_CONFIG_HOME: path.join(files.dir, 'config-empty'),
+        SUPABASE_KEY: anonKey,
+        LEADPOET_TOKEN: '',
+      })
+      expect(run.code).toBe(4)
+      expect(run.json().error).toMatchObject({
+        code: 'NOT_AUTHENTICATED',
+        message: expect.stringMatching(/run `leadpoet auth login/),
+      })
+    })
+
+    it('says a bare PostgREST URL is not a project URL, and what answered instead (exit 2)', async () => {
+      const run = await runCli(['stats', '--db', world.postgrest!.url, '--json'], {
+        ...env,
+        SUPABASE_KEY: anonKey,
+        LEADPOET_TOKEN: await world.postgrest!.tokenFor(operatorIdentity),
+      })
+      expect(run.code).toBe(2)
+      expect(run.json().error.code).toBe('NOT_A_SUPABASE_URL')
+      const {message} = run.json().error as {message: string}
+      expect(message).toContain(
+        `${world.postgrest!.url} is a bare PostgREST (POST /rest/v1/rpc/consensus_stats answered HTTP 404, server postgrest/12.0.2`,
+      )
+      expect(message).toContain('a Supabase project URL serves the database API (PostgREST) under /rest/v1')
+      expect(run.json().error.details).toBeUndefined()
+    })
+
+    it('needs a Supabase project URL, a wallet and SUPABASE_KEY (exit 2)', async () => {
       expect((await runCli(['auth', 'login', '--db', dbUrl, '--json'], env)).json().error.code).toBe(
         'NEEDS_SUPABASE_URL',
       )
-      expect((await runCli(['auth', 'login', '--db', issuer.url, '--json'], env)).json().error.code).toBe('NO_WALLET')
+      expect((await runCli(['auth', 'login', '--db', gateway.url, '--json'], env)).json().error.code).toBe('NO_WALLET')
+      expect(
+        (
+          await runCli(['auth', 'login', '--db', gateway.url, ...walletFlags(), '--json'], {...env, SUPABASE_KEY: ''})
+        ).json().error.code,
+      ).toBe('NO_API_KEY')
     })
   })
 })

@@ -8,7 +8,7 @@ import {cryptoWaitReady} from '@polkadot/util-crypto'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {EXIT} from '../../src/errors.js'
 import {runCli} from '../support/cli.js'
-import {startGateway} from '../support/gateway.js'
+import {startGateway} from '../../src/dev/gateway.js'
 import {createTestDatabase, type TestDatabase} from '../support/postgres.js'
 import {createWorld, type World} from '../support/world.js'
 import {makeLead} from '../validation/support/leads.js'
@@ -104,7 +104,7 @@ describe('4 not authorised', () => {
   let gateway: {url: string; close(): Promise<void>}
   beforeAll(async () => {
     world = await createWorld('postgrest')
-    gateway = await startGateway({postgrestUrl: world.postgrest!.url, functions: {}})
+    gateway = await startGateway({routes: {rest: world.postgrest!.url, functions: {}}})
   })
   afterAll(async () => {
     await gateway?.close()

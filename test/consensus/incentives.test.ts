@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {SignJWT} from 'jose'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {startGateway} from '../../src/dev/gateway.js'
 import {LeadpoetError} from '../../src/errors.js'
 import type {ConsensusService} from '../../src/service/consensus.js'
 import type {PulledProspect} from '../../src/service/results.js'
@@ -14,10 +15,9 @@ import {
   issuerRequestHandler,
   rpcNonceRegistry,
 } from '../../src/auth/index.js'
-import {writeMetagraphFile, writeWalletHotkey} from '../auth/support.js'
+import {serveHandler, writeMetagraphFile, writeWalletHotkey} from '../auth/support.js'
 import {offlineChain, SubtensorWeightsSimulator} from '../chain/helpers.js'
 import {runCli} from '../support/cli.js'
-import {startGateway} from '../support/gateway.js'
 import type {OfflineChainProvider} from '../support/offline-chain.js'
 import {JWT_SECRET} from '../support/postgrest.js'
 import {startSubtensorNode, type SubtensorNode} from '../support/subtensor-node.js'
@@ -182,7 +182,10 @@ describe('incentives through PostgREST: eligible validators set the weights with
         nonces: rpcNonceRegistry(authRpcOverAdapter(new SqlRpcAdapter(world.sql, operatorIdentity, false))),
       }),
     )
-    const gateway = await startGateway({postgrestUrl: world.postgrest!.url, functions: {'leadpoet-auth': issuer}})
+    const issuerServer = await serveHandler(issuer)
+    const gateway = await startGateway({
+      routes: {rest: world.postgrest!.url, functions: {'leadpoet-auth': issuerServer.url}},
+    })
     try {
       const anonKey = await new SignJWT({role: 'anon'})
         .setProtectedHeader({alg: 'HS256'})
@@ -197,6 +200,7 @@ describe('incentives through PostgREST: eligible validators set the weights with
       expect(viaSupabase.json().chain.submission).toMatchObject({status: 'included', call: {call: 'set_weights'}})
     } finally {
       await gateway.close()
+      await issuerServer.close()
     }
     // uid 0 is honest A, uid 1 honest B; the miners are uids 3 and 4, weighted 0.6 : 0.4.
     expect(chain.applied.map(({uid, uids, weights}) => ({uid, uids, weights}))).toEqual([

@@ -1,5 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import pg from 'pg'
+import {ensureApiRoles} from '../../src/db/api-roles.js'
+import {createPostgresPool, postgresClient} from '../../src/db/sql-client.js'
 
 /** The server tests run against: DATABASE_URL, or the local PostgreSQL (trust auth). */
 export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -37,26 +39,12 @@ export async function createTestDatabase(prefix = 'leadpoet_test'): Promise<Test
   }
 }
 
-/**
- * Roles are cluster-wide. Hosted Supabase has these; the migrations create the first three when
- * missing, and PostgREST logs in as authenticator. Made once before the test files run in parallel.
- */
+/** The API roles (src/db/api-roles.ts), made once before the test files run in parallel. */
 export async function bootstrapRoles(): Promise<void> {
-  await withServer(async (client) => {
-    await client.query('select pg_advisory_lock(71000, 1)')
-    try {
-      await client.query(`
-        do $$
-        begin
-          if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin noinherit; end if;
-          if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin noinherit; end if;
-          if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin noinherit bypassrls; end if;
-          if not exists (select 1 from pg_roles where rolname = 'authenticator') then create role authenticator login noinherit; end if;
-        end
-        $$;
-        grant anon, authenticated, service_role to authenticator;`)
-    } finally {
-      await client.query('select pg_advisory_unlock(71000, 1)')
-    }
-  })
+  const sql = postgresClient(createPostgresPool(SERVER_URL, 1))
+  try {
+    await ensureApiRoles(sql)
+  } finally {
+    await sql.close()
+  }
 }
