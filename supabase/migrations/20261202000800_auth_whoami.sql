@@ -11,6 +11,7 @@ create function public.auth_whoami()
 returns jsonb
 language sql stable
 set search_path = pg_catalog, pg_temp
+set jit = off
 as $$
   select jsonb_build_object('role', current_user::text, 'hotkey', c ->> 'hotkey', 'app_role', c ->> 'app_role',
                             'uid', c -> 'uid', 'jti', c ->> 'jti')
@@ -25,6 +26,7 @@ create or replace function leadpoet_hooks.pre_request()
 returns void
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
+set jit = off
 as $$
 declare
   v_claims jsonb := coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb);
