@@ -68,8 +68,14 @@ describe.skipIf(!present)('a real subtensor runtime (spec 218 under chopsticks)'
       const service = await world.as({hotkey: miners[index]!.hot.address, role: 'miner'})
       await service.enqueue(Array.from({length: count}, (_, i) => ({email: `e${epoch}-${i}@miner${index}.example`})))
     }
-    for (const n of [1, 2, 3]) {
-      const v = await world.as({hotkey: keyring.addFromUri(`//DbValidator${n}`).address, role: 'validator'})
+    // the two wallet validators vote with a third, so each is eligible in the closed epoch it reads
+    const voters = [
+      validators.first.pair.address,
+      validators.second.pair.address,
+      keyring.addFromUri('//DbValidator3').address,
+    ]
+    for (const hotkey of voters) {
+      const v = await world.as({hotkey, role: 'validator'})
       const {prospects} = await v.pull(10)
       await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 1})))
     }
@@ -141,8 +147,10 @@ describe.skipIf(!present)('a real subtensor runtime (spec 218 under chopsticks)'
     world = await createWorld('postgres')
     await consensus(0, [2, 1])
     await world.enterEpoch(1)
+    await world.operator.closeEpoch(0)
     await consensus(1, [1, 3])
     await world.enterEpoch(2)
+    await world.operator.closeEpoch(1)
   }, 300_000)
 
   afterAll(async () => {
