@@ -69,6 +69,7 @@ export {
   metagraphDocumentOf,
   readMetagraphFile,
   readMetagraphFromChain,
+  readMetagraphWithOwners,
 } from './roles.js'
 export {hotkeySigner} from './signer.js'
 export {

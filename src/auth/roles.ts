@@ -1,8 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import {
+  type ChainConnection,
   type ChainDeadlines,
   connectChain,
   type ConnectOptions,
+  readHotkeyOwners,
   readSubnet,
   type SubnetSnapshot,
 } from '../chain/index.js'
@@ -34,13 +36,33 @@ export interface ChainMetagraphOptions {
 
 /** Reads the subnet's metagraph from the chain, at its newest block. */
 export async function readMetagraphFromChain(options: ChainMetagraphOptions): Promise<MetagraphDocument> {
+  return atNewestBlock(options, async (_, snapshot) => metagraphDocumentOf(snapshot))
+}
+
+/**
+ * The metagraph and each hotkey's coldkey, read at one block: what `auth metagraph --record-owners`
+ * publishes and records.
+ */
+export async function readMetagraphWithOwners(
+  options: ChainMetagraphOptions,
+): Promise<{document: MetagraphDocument; owners: Record<string, string>}> {
+  return atNewestBlock(options, async (connection, snapshot) => ({
+    document: metagraphDocumentOf(snapshot),
+    owners: await readHotkeyOwners(connection, snapshot),
+  }))
+}
+
+async function atNewestBlock<T>(
+  options: ChainMetagraphOptions,
+  read: (connection: ChainConnection, snapshot: SubnetSnapshot) => Promise<T>,
+): Promise<T> {
   const connection = await connectChain({
     network: options.network,
     provider: options.provider,
     deadlines: options.deadlines,
   })
   try {
-    return metagraphDocumentOf(await readSubnet(connection, options.netuid, await connection.readHead()))
+    return await read(connection, await readSubnet(connection, options.netuid, await connection.readHead()))
   } finally {
     await connection.close()
   }

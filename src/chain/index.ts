@@ -32,6 +32,7 @@ export {
   type CommitField,
   type CommitLayout,
   type OnChainCommit,
+  readHotkeyOwners,
   readOnChainCommits,
   readSubnet,
   readUid,

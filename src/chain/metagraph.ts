@@ -358,6 +358,30 @@ export async function readWeightsStake(
   return reading
 }
 
+/**
+ * Each hotkey's coldkey (`Owner`), read at the snapshot's block: whose keys are one owner's, for the
+ * database's self-vote rule (a validator never judges a prospect of a miner with the same coldkey).
+ * Hotkeys with no owner recorded (the all-zero account) are left out.
+ */
+export async function readHotkeyOwners(
+  connection: ChainConnection,
+  snapshot: SubnetSnapshot,
+): Promise<Record<string, string>> {
+  const at = await connection.at(snapshot.head.hash)
+  const owner = at.query.subtensorModule?.owner
+  if (!owner) throw unsupported(connection, 'SubtensorModule.owner')
+  if (snapshot.hotkeys.length === 0) return {}
+  const coldkeys = await connection.call(`the owners of subnet ${snapshot.netuid}'s hotkeys`, () =>
+    at.queryMulti(snapshot.hotkeys.map((hotkey) => [owner, hotkey])),
+  )
+  const owners: Record<string, string> = {}
+  snapshot.hotkeys.forEach((hotkey, uid) => {
+    const coldkey = coldkeys[uid]!.toString()
+    if (coldkey !== ZERO_ACCOUNT) owners[hotkey] = coldkey
+  })
+  return owners
+}
+
 async function readOptionalAccount(
   connection: ChainConnection,
   at: ApiDecoration<'promise'>,

@@ -88,6 +88,8 @@ export interface SubnetSetup {
   revealPeriodEpochs?: number
   ownerHotkey?: string
   ownerColdkey?: string
+  /** each uid's coldkey (`Owner`), by uid; an unset one reads as the all-zero account */
+  coldkeys?: Array<string | undefined>
 }
 
 /** Writes a subnet into the offline chain's storage, encoded with the runtime metadata. */
@@ -111,6 +113,7 @@ export function writeSubnet(provider: OfflineChainProvider, setup: SubnetSetup):
   set('RevealPeriodEpochs', [netuid], setup.revealPeriodEpochs ?? 1)
   if (setup.ownerHotkey) set('SubnetOwnerHotkey', [netuid], setup.ownerHotkey)
   if (setup.ownerColdkey) set('SubnetOwner', [netuid], setup.ownerColdkey)
+  setup.coldkeys?.forEach((coldkey, uid) => coldkey && set('Owner', [hotkeys[uid]], coldkey))
 }
 
 export function offlineChain(

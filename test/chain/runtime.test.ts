@@ -209,7 +209,7 @@ describe.skipIf(!present)('a real subtensor runtime (spec 218 under chopsticks)'
       reveal_block: string | null
       closed_reason: string | null
     }>(
-      `select id, epoch, status, commit_block, reveal_block, closed_reason
+      `select id, chain_epoch as epoch, status, commit_block, reveal_block, closed_reason
          from leadpoet.weight_commits where netuid = $1 order by created_at`,
       [CR_ON],
     )
