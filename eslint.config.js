@@ -14,7 +14,7 @@ export default tseslint.config(
     languageOptions: {
       globals: {...globals.node},
       parserOptions: {
-        projectService: {allowDefaultProject: ['*.js', 'bin/*.js']},
+        projectService: {allowDefaultProject: ['*.js', 'bin/*.js', 'test/support/*.mjs']},
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -15,7 +15,8 @@ import {SupabaseRpcAdapter} from '../src/adapters/supabase-adapter.js'
 import {RPC_CONTRACT, RPC_FUNCTIONS, type RpcArgs, type RpcFunction} from '../src/adapters/rpc-adapter.js'
 import {migrate} from '../src/db/migrations.js'
 import {createPostgresPool, postgresClient} from '../src/db/sql-client.js'
-import {hotkeyForName, type AppRole} from '../src/identity.js'
+import {hotkeyForName} from '../src/hotkey-address.js'
+import type {AppRole} from '../src/identity.js'
 import {ConsensusService} from '../src/service/consensus.js'
 import {bootstrapRoles, createTestDatabase} from '../test/support/postgres.js'
 import {startPostgrest} from '../test/support/postgrest.js'
@@ -91,7 +92,8 @@ try {
     const validator = await api('flood-validator', 'validator')
     const operator = await api('flood-operator', 'operator')
     // Warm up first: PostgREST's schema cache and its connections, and each role's first calls.
-    for (let i = 0; i < 10; i++) await Promise.all([operator.clock(), flooder.listProspects({limit: 10}), validator.eligibility()])
+    for (let i = 0; i < 10; i++)
+      await Promise.all([operator.clock(), flooder.listProspects({limit: 10}), validator.eligibility()])
     const quiet: number[] = []
     for (let i = 0; i < 50; i++) quiet.push(await timed(() => operator.clock()))
     const during: number[] = []

@@ -5,7 +5,7 @@ import type {Hotkey} from '../chain/index.js'
 import {migrate} from '../db/migrations.js'
 import {describeTarget, openSqlClient, type DatabaseTarget} from '../db/open.js'
 import {EXIT, LeadpoetError} from '../errors.js'
-import {DATABASE_OWNER, parseHotkey, type AppRole, type Identity} from '../identity.js'
+import {DATABASE_OWNER, type AppRole, type Identity} from '../identity.js'
 import {ConsensusService} from '../service/consensus.js'
 import {SqlRpcAdapter} from '../adapters/sql-adapter.js'
 import {SupabaseRpcAdapter} from '../adapters/supabase-adapter.js'
@@ -47,8 +47,15 @@ export async function resolveIdentity(
   config: ConfigFile,
   warn: (text: string) => void,
 ): Promise<Identity> {
-  if (flags.hotkey) return {hotkey: parseHotkey(flags.hotkey, '--hotkey'), role}
-  if (config.hotkey) return {hotkey: parseHotkey(config.hotkey, "the config file's hotkey"), role}
+  const given = flags.hotkey
+    ? {text: flags.hotkey, source: '--hotkey'}
+    : config.hotkey
+      ? {text: config.hotkey, source: "the config file's hotkey"}
+      : undefined
+  if (given) {
+    const {parseHotkey} = await import('../hotkey-address.js')
+    return {hotkey: parseHotkey(given.text, given.source), role}
+  }
   const wallet = await loadWalletHotkey(flags, config, warn)
   if (wallet) return {hotkey: wallet.address, role}
   if (role === 'operator') return DATABASE_OWNER

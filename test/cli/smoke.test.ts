@@ -1,4 +1,4 @@
-import {mkdir, mkdtemp, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -39,6 +39,23 @@ describe('the leadpoet process', () => {
     const status = await runProcess(['db', 'status', '--json'], env)
     expect(status.code, status.stderr).toBe(0)
     expect(status.json().migrations.every((m: {applied: boolean}) => m.applied)).toBe(true)
+  })
+
+  it('loads only what a command needs: no chain code, PGlite or supabase-js for help or a Postgres sweep', async () => {
+    const loaded = async (args: string[]): Promise<string[]> => {
+      const trace = path.join(home, `modules-${args.join('-')}.txt`)
+      const hook = path.resolve(import.meta.dirname, '../support/module-trace.mjs')
+      const run = await runProcess(args, {...env, NODE_OPTIONS: `--import=${hook}`, LEADPOET_TEST_MODULE_TRACE: trace})
+      expect(run.code, run.stderr).toBe(0)
+      return (await readFile(trace, 'utf8')).split('\n')
+    }
+    expect((await runProcess(['db', 'migrate'], env)).code).toBe(0)
+    const sweep = await loaded(['consensus', 'sweep', '--json'])
+    expect(sweep).toContain('pg') // the trace itself works
+    const heavy = (name: string) => /^(@polkadot\/|@electric-sql\/|@supabase\/)/.test(name)
+    expect(sweep.filter(heavy)).toEqual([])
+    const help = await loaded(['--help'])
+    expect(help.filter((name) => heavy(name) || name === 'pg')).toEqual([])
   })
 
   it('exits with the documented statuses: 2 for usage, 1 for an unreachable database', async () => {
