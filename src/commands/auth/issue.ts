@@ -4,15 +4,14 @@ import {
   authRpcOverAdapter,
   chainRoleResolver,
   createTokenIssuer,
-  DEFAULT_TOKEN_TTL_SECONDS,
   fileRoleResolver,
   type IssuedToken,
-  MAX_TOKEN_TTL_SECONDS,
   rpcNonceRegistry,
   signingKeyFrom,
   toAuthLeadpoetError,
 } from '../../auth/index.js'
 import {LeadpoetCommand} from '../../cli/base-command.js'
+import {issuerFlags} from '../../cli/issuer-flags.js'
 import {chainChoice} from '../../cli/chain.js'
 import {chainFlags} from '../../cli/flags.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
@@ -73,18 +72,7 @@ export default class AuthIssue extends LeadpoetCommand {
     metagraph: Flags.string({
       description: 'roles from this metagraph file ({hotkey: {uid, validator_permit}}) instead of the chain',
     }),
-    operator: Flags.string({
-      description: 'a hotkey that gets the operator role (repeatable)',
-      multiple: true,
-      env: 'LEADPOET_OPERATOR_HOTKEYS',
-      delimiter: ',',
-    }),
-    ttl: Flags.integer({
-      description: 'token lifetime in seconds',
-      default: DEFAULT_TOKEN_TTL_SECONDS,
-      min: 60,
-      max: MAX_TOKEN_TTL_SECONDS,
-    }),
+    ...issuerFlags('a hotkey that gets the operator role (repeatable)'),
     ...chainFlags,
   }
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {z} from 'zod'
-import {DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS} from '../../auth/index.js'
 import {LeadpoetCommand} from '../../cli/base-command.js'
+import {issuerFlags} from '../../cli/issuer-flags.js'
 import {DEFAULT_STACK_PORT, startStack} from '../../dev/stack.js'
 import {EXIT, LeadpoetError} from '../../errors.js'
 
@@ -45,18 +45,7 @@ export default class DevStack extends LeadpoetCommand {
       description:
         'the metagraph document the issuer reads roles from ({hotkey: {uid, validator_permit}}) [default: empty]',
     }),
-    operator: Flags.string({
-      description: 'a hotkey the issuer gives the operator role (repeatable)',
-      multiple: true,
-      env: 'LEADPOET_OPERATOR_HOTKEYS',
-      delimiter: ',',
-    }),
-    ttl: Flags.integer({
-      description: 'token lifetime in seconds',
-      default: DEFAULT_TOKEN_TTL_SECONDS,
-      min: 60,
-      max: MAX_TOKEN_TTL_SECONDS,
-    }),
+    ...issuerFlags('a hotkey the issuer gives the operator role (repeatable)'),
     verbose: Flags.boolean({description: "print PostgREST's and Deno's output on stderr", default: false}),
   }
 
