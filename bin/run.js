@@ -20,11 +20,12 @@ process.stdout.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
 
 const major = Number(process.versions.node.split('.')[0])
 if (major >= MINIMUM_MAJOR) {
-  // Node's on-disk compile cache (in the temp directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off):
-  // cron starts this process every minute, and compiling oclif, zod and pg again each time is most
-  // of its start-up.
+  // Node's on-disk compile cache, under the user's cache directory (NODE_DISABLE_COMPILE_CACHE=1 turns
+  // it off): cron starts this process every minute, and compiling oclif, zod and pg again each time is
+  // part of its start-up.
   const {enableCompileCache} = await import('node:module')
-  enableCompileCache?.()
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache')
+  enableCompileCache?.(path.join(cacheHome, 'leadpoet', 'node-compile-cache'))
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 } else {
