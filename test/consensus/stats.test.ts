@@ -64,8 +64,11 @@ describe.each(['postgres', 'pglite'] as Backend[])('epoch stats on %s', (backend
       unanimity: 0.5,
       agreement: 0.8333, // 5 of the 6 votes matched the decision
     })
-    const {seconds_to_consensus_avg: avg, seconds_to_consensus_p50: p50, seconds_to_consensus_p95: p95} =
-      stats.decisions
+    const {
+      seconds_to_consensus_avg: avg,
+      seconds_to_consensus_p50: p50,
+      seconds_to_consensus_p95: p95,
+    } = stats.decisions
     expect(avg).toBeGreaterThan(0)
     expect(p50).toBeGreaterThan(0)
     expect(p95).toBeGreaterThanOrEqual(p50!)
