@@ -13,7 +13,7 @@ export default class Metrics extends LeadpoetCommand {
     '(docs/monitoring.md has the cron line and the alerts). With --serve PORT, serves /metrics instead, ' +
     'reading the database once per scrape, until interrupted. --json prints the document the metrics are made of.'
   static override examples = [
-    'leadpoet metrics > /var/lib/node_exporter/textfile_collector/leadpoet.prom.$$ && mv ...',
+    'cd /var/lib/node_exporter/textfile_collector && leadpoet metrics > leadpoet.prom.$$ && mv leadpoet.prom.$$ leadpoet.prom',
     'leadpoet metrics --serve 9471',
   ]
   static override flags = {
