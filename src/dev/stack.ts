@@ -261,8 +261,14 @@ function denoEnvironment(): Record<string, string> {
     'HTTPS_PROXY',
     'HTTP_PROXY',
     'NO_PROXY',
+    'DENO_CERT',
+    'DENO_TLS_CA_STORE',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
   ]
-  const env: Record<string, string> = {NO_COLOR: '1'}
+  // Deno trusts only its bundled roots unless told otherwise; Node here trusts the system's too
+  // (NODE_EXTRA_CA_CERTS), and a registry behind a TLS-inspecting proxy needs them for the npm fetch.
+  const env: Record<string, string> = {NO_COLOR: '1', DENO_TLS_CA_STORE: 'system,mozilla'}
   for (const name of names) if (process.env[name]) env[name] = process.env[name]!
   return env
 }

@@ -50,6 +50,9 @@ describe('leadpoet epoch weights --dry-run with the chain out of reach', () => {
       'epoch',
       'weights',
       '--dry-run',
+      // the subnet owner reads an epoch that is over but not closed: the operator's view
+      '--role',
+      'operator',
       '--wallet.path',
       path.join(home, 'wallets'),
       '--wallet.name',

@@ -69,6 +69,20 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     return prospect_ids
   }
 
+  /**
+   * Rows written straight into the queue, as rows from before enqueue refused duplicate mailboxes
+   * were: the only way two waiting prospects can share a mailbox now. Returns ids in queue order.
+   */
+  async function legacyRows(prospects: object[]): Promise<string[]> {
+    await world.sql.query(
+      `insert into public.prospect_queue (miner_hotkey, prospect)
+       select $1, a.e from jsonb_array_elements($2::jsonb) with ordinality a (e, i) order by a.i`,
+      [M(1), JSON.stringify(prospects)],
+    )
+    const rows = await world.sql.query<{id: string}>('select id from public.prospect_queue order by queue_seq')
+    return rows.map((r) => r.id)
+  }
+
   async function pulledIds(service: ConsensusService, limit = 50): Promise<string[]> {
     return (await service.pull(limit)).prospects.map((p) => p.prospect_id)
   }
@@ -266,7 +280,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
 
   it('given two batches deciding leads with the same emails in opposite queue order, then both finish and each email is accepted once', async () => {
     // A(x) D(y) C(y) B(x): one batch decides {A, C}, the other {D, B}, at the same time.
-    const {prospect_ids: ids} = await minerOne.enqueue([
+    const ids = await legacyRows([
       lead('A', {email: 'x@dup.example'}),
       lead('D', {email: 'y@dup.example'}),
       lead('C', {email: 'Y@dup.example'}),
@@ -287,10 +301,13 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
   })
 
   it('given a lead whose email is already in leads, then the decision is rejected as duplicate_email and the vote still succeeds', async () => {
-    const {prospect_ids} = await minerOne.enqueue([
+    const prospect_ids = await legacyRows([
       lead('dup', {email: 'Same@Example.com'}),
       lead('dup2', {email: 'same@example.com '}),
     ])
+    // enqueue itself refuses a mailbox already waiting
+    const again = await minerOne.enqueue([lead('dup3', {email: 'SAME@example.com'})])
+    expect(again.results).toMatchObject([{outcome: 'duplicate_email', matches: 'pending'}])
     for (const v of validators.slice(0, 3)) {
       await v.pull(10)
       const result = await v.submit(prospect_ids.map((id) => vote(id, true)))
@@ -348,13 +365,15 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
   it('given crafted votes, then eligibility holds at exactly 10 % and fails just below, and miner weights are accepted shares', async () => {
     await world.enterEpoch(3)
     const minerTwo = await world.as(miner(2))
-    const first = [...(await enqueue(7)), ...(await enqueue(3, minerTwo, 100))] // 10 for x
-    const second = await enqueue(11, minerOne, 200) // 11 for y
+    const queued = [...(await enqueue(18)), ...(await enqueue(3, minerTwo, 100))]
     const [a, b, x, y] = validators as [ConsensusService, ConsensusService, ConsensusService, ConsensusService]
     await pulledIds(a, 50)
     await pulledIds(b, 50)
-    expect(await pulledIds(x, 10)).toEqual(first)
-    expect(await pulledIds(y, 11)).toEqual(second)
+    // a and b hold all 21; the third seats split them, in fair-round order: 10 for x, the other 11 for y
+    const first = await pulledIds(x, 10)
+    const second = await pulledIds(y, 50)
+    expect(first).toHaveLength(10)
+    expect([...first, ...second].sort()).toEqual([...queued].sort())
     // a and b say valid everywhere; x agrees once in 10, y once in 11.
     await a.submit([...first, ...second].map((id) => vote(id, true)))
     await b.submit([...first, ...second].map((id) => vote(id, true)))
@@ -636,7 +655,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       expect((await rejects(validators[0]!.pull(0))).code).toBe('INVALID_INPUT')
       const error = await rejects(minerOne.enqueue([lead(1), 'not an object', lead(2)]))
       expect(error).toMatchObject({code: 'INVALID_INPUT', message: 'prospect 2 is a JSON string, not an object'})
-      expect((await rejects(minerOne.enqueue([{blob: 'x'.repeat(70_000)}]))).message).toMatch(/over the 64 KiB limit/)
+      // an oversized prospect is refused on its own row, not queued
+      const big = await minerOne.enqueue([{...lead(3), business: 'x'.repeat(70_000)}])
+      expect(big).toMatchObject({enqueued: 0, refused: 1, results: [{outcome: 'too_large'}]})
+      expect(big.results[0]!.message).toMatch(/over 16 KiB/)
       expect((await rejects(minerOne.enqueue([]))).code).toBe('INVALID_INPUT')
       expect(await world.sql.query('select 1 from public.prospect_queue')).toHaveLength(0)
     })
@@ -665,11 +687,10 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     })
 
     it('takes the miner from the claims, never from the input', async () => {
-      const {prospect_ids} = await minerOne.enqueue([{...lead(1), miner_hotkey: 'someone-else'}])
-      const rows = await world.sql.query<{miner_hotkey: string}>(
-        'select miner_hotkey from public.prospect_queue where id = $1',
-        [prospect_ids[0]],
-      )
+      const result = await minerOne.enqueue([{...lead(1), miner_hotkey: 'someone-else'}, lead(2)])
+      // a prospect naming its own miner is refused as an unknown field; the queued one is the caller's
+      expect(result.results.map((r) => r.outcome)).toEqual(['unknown_field', 'queued'])
+      const rows = await world.sql.query<{miner_hotkey: string}>('select miner_hotkey from public.prospect_queue')
       expect(rows).toEqual([{miner_hotkey: M(1)}])
     })
   })

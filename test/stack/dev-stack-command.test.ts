@@ -36,7 +36,13 @@ describe.skipIf(denoMissing)(denoMissing ? `${NAME}: skipped, Deno is not instal
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString()
         const line = stdout.split('\n')[0]
-        if (stdout.includes('\n')) resolve(DevStackDocument.parse(JSON.parse(line!)))
+        if (!stdout.includes('\n')) return
+        try {
+          resolve(DevStackDocument.parse(JSON.parse(line!)))
+        } catch (error) {
+          // an error document is pretty-printed over several lines: report all of it
+          reject(new Error(`the first line is not the stack document (${String(error)}): ${stdout}${stderr}`))
+        }
       })
       void exited.then((code) => reject(new Error(`dev stack exited with ${code}: ${stderr}`)))
     })
