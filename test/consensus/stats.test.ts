@@ -1,4 +1,5 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {loadMigrations, migrate, rollback} from '../../src/db/migrations.js'
 import type {ConsensusService} from '../../src/service/consensus.js'
 import type {ConsensusStats} from '../../src/service/results.js'
 import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
@@ -123,6 +124,26 @@ describe.each(['postgres', 'pglite'] as Backend[])('epoch stats on %s', (backend
     await world.operator.closeEpoch(2)
     const fourth = (await world.operator.stats(2)).validators.find((v) => v.validator_hotkey === V(4))
     expect(fourth).toMatchObject({eligible: false, newly_ineligible: false})
+  })
+
+  it('given an epoch closed and cleared before the stats migration, when migrated, then its stats are backfilled with unanimity unknown', async () => {
+    const epochStats = (await loadMigrations()).filter((m) => m.name === 'epoch_stats')
+    expect(epochStats).toHaveLength(1)
+    await rollback(world.sql, epochStats)
+    try {
+      await runEpochOne()
+      await world.enterEpoch(2)
+      await world.operator.closeEpoch(1) // the close_epoch of before: no stats snapshot
+      await world.enterEpoch(4)
+      expect((await world.operator.clearOldEpochs()).cleared_epochs).toEqual([1])
+    } finally {
+      expect(await migrate(world.sql)).toEqual(['20261202001000'])
+    }
+    const stats = await world.operator.stats(1)
+    expect(stats).toMatchObject({closed: true, work: {validators: 4, leases: 7, gini: 0.1071}})
+    // the votes were gone before any snapshot: unanimity cannot be known, and is not made up
+    expect(stats.decisions).toMatchObject({decided: 2, full_quorum: 2, unanimous: null, unanimity: null})
+    expect(stats.decisions.seconds_to_consensus_p50).toBeGreaterThan(0) // decision times outlive the votes
   })
 
   it('given weight commits made in the next epoch, then each validator shows its own, and metrics say whose weights are due', async () => {
