@@ -4,7 +4,7 @@ import type {ConsensusService} from '../../src/service/consensus.js'
 import type {ConsensusStats} from '../../src/service/results.js'
 import {DatabaseCommitStore} from '../../src/service/weight-commits.js'
 import {pendingCommit} from '../chain/helpers.js'
-import {createWorld, miner, validator, type Backend, type World} from '../support/world.js'
+import {BACKENDS, createWorld, miner, validator, type World} from '../support/world.js'
 
 // Stats an operator can trust: a closed epoch's figures come from the snapshot close_epoch takes, so
 // clearing its votes and leases later changes nothing of them.
@@ -18,7 +18,7 @@ function lead(n: string) {
 /** The epoch's figures without the queue, which is the database now and not the epoch's. */
 const epochFigures = ({queue: _queue, ...figures}: ConsensusStats) => figures
 
-describe.each(['postgres', 'pglite'] as Backend[])('epoch stats on %s', (backend) => {
+describe.each(BACKENDS)('epoch stats on %s', (backend) => {
   let world: World
   let validators: ConsensusService[]
 
