@@ -20,6 +20,7 @@ export const RPC_CONTRACT = {
   prospect_consensus: {args: ['p_prospect_id'], roles: ['miner', 'validator', 'operator']},
   list_prospects: {args: ['p_status', 'p_miner_hotkey', 'p_limit'], roles: ['miner', 'operator']},
   consensus_stats: {args: ['p_epoch'], roles: ['operator']},
+  consensus_metrics: {args: [], roles: ['operator']},
   epoch_eligibility: {args: ['p_epoch'], roles: ['validator', 'operator']},
   epoch_miner_weights: {args: ['p_epoch'], roles: ['validator', 'operator']},
   close_epoch: {args: ['p_epoch'], roles: ['operator']},

@@ -100,6 +100,11 @@ export class ConsensusService {
     return this.call('consensus_stats', R.ConsensusStats, {p_epoch: epoch ?? null})
   }
 
+  /** Everything `leadpoet metrics` exports, in one read. */
+  metrics(): Promise<R.ConsensusMetrics> {
+    return this.call('consensus_metrics', R.ConsensusMetrics)
+  }
+
   prospect(prospectId: string): Promise<R.ProspectConsensus> {
     return this.call('prospect_consensus', R.ProspectConsensus, {p_prospect_id: prospectId})
   }

@@ -285,9 +285,63 @@ export const ProspectListing = z.object({
 })
 export type ProspectListing = z.infer<typeof ProspectListing>
 
+/** Golden-lead scores: known-answer prospects, so the seed's false positive and negative rates are measured. */
+export const GoldenScores = z.object({
+  golden_votes: count,
+  true_positive: count,
+  false_positive: count,
+  true_negative: count,
+  false_negative: count,
+  accuracy: z.number().nullable(),
+  /** FP / (FP + TN) */
+  false_positive_rate: z.number().nullable(),
+  /** FN / (FN + TP) */
+  false_negative_rate: z.number().nullable(),
+})
+export type GoldenScores = z.infer<typeof GoldenScores>
+
+export const WEIGHT_COMMIT_STATUSES = ['submitted', 'committed', 'revealed', 'expired'] as const
+
+/** The queue now: not an epoch's figure. */
+export const QueueStatus = z.object({
+  pending: count,
+  /** pending and never leased */
+  never_pulled: count,
+  oldest_pending_seconds: z.number().nullable(),
+  last_decision_at: timestamp.nullable(),
+  seconds_since_last_decision: z.number().nullable(),
+})
+export type QueueStatus = z.infer<typeof QueueStatus>
+
+export const ValidatorStats = z.object({
+  validator_hotkey: z.string(),
+  leases: count,
+  voted: count,
+  released: count,
+  lapsed: count,
+  share_of_work: z.number().nullable(),
+  decided_leads: count,
+  timeout_votes: count,
+  agreement: z.number().nullable(),
+  abandoned_share: z.number().nullable(),
+  eligible: z.boolean(),
+  failed_rules: z.array(z.enum(ELIGIBILITY_RULES)),
+  /** ineligible in this epoch and not in the one before */
+  newly_ineligible: z.boolean(),
+  /** null: no golden scores for it in this epoch */
+  golden: GoldenScores.nullable(),
+  /** its weight commit for this epoch (made during the next one); null: none known (plain set_weights is not recorded) */
+  weights: z
+    .object({status: z.enum(WEIGHT_COMMIT_STATUSES), chain_epoch: count, closed_reason: z.string().nullable()})
+    .nullable(),
+})
+export type ValidatorStats = z.infer<typeof ValidatorStats>
+
 export const ConsensusStats = z.object({
   epoch: count,
   closed: z.boolean(),
+  /** when close_epoch took the figures below; null for an open epoch (live figures) */
+  snapshot_at: timestamp.nullable(),
   decisions: z.object({
     decided: count,
     accepted: count,
@@ -295,26 +349,49 @@ export const ConsensusStats = z.object({
     duplicate_emails: count,
     quorum_timeouts: count,
     expired_unpulled: count,
+    /** decided with a full quorum of votes */
+    full_quorum: count,
+    /** full-quorum decisions where every vote went the same way; null when the votes were cleared before any snapshot */
+    unanimous: count.nullable(),
+    unanimity: z.number().nullable(),
+    /** votes matching the decision over all votes on full-quorum decisions */
+    agreement: z.number().nullable(),
     seconds_to_consensus_avg: z.number().nullable(),
+    seconds_to_consensus_p50: z.number().nullable(),
     seconds_to_consensus_p95: z.number().nullable(),
-    unanimous: count,
   }),
-  validators: z.array(
-    z.object({
-      validator_hotkey: z.string(),
-      leases: count,
-      voted: count,
-      released: count,
-      lapsed: count,
-      share_of_work: z.number().nullable(),
-      decided_leads: count,
-      timeout_votes: count,
-      agreement: z.number().nullable(),
-      abandoned_share: z.number().nullable(),
-      eligible: z.boolean(),
-      failed_rules: z.array(z.enum(ELIGIBILITY_RULES)),
-    }),
-  ),
+  work: z.object({
+    validators: count,
+    leases: count,
+    /** Gini coefficient of leases across validators: 0 even, towards 1 concentrated */
+    gini: z.number().nullable(),
+  }),
+  /** the consensus scored on golden leads; null when the epoch has none */
+  consensus_golden: GoldenScores.nullable(),
+  validators: z.array(ValidatorStats),
+  queue: QueueStatus,
   probation: ProbationStatus,
 })
 export type ConsensusStats = z.infer<typeof ConsensusStats>
+
+/** What `leadpoet metrics` exports, in one read. */
+export const ConsensusMetrics = z.object({
+  current_epoch: count,
+  last_closed_epoch: count.nullable(),
+  queue: QueueStatus,
+  /** every prospect decided (or expired) since the start, by status and reason */
+  decisions_total: z.array(
+    z.object({status: z.enum(['accepted', 'rejected', 'expired']), reason: z.enum(DECISION_REASONS).nullable(), count}),
+  ),
+  /** commits expired unrevealed (WEIGHTS_COMMIT_EXPIRED), for every hotkey that ever committed */
+  weight_commits_expired_total: z.array(z.object({validator_hotkey: z.string(), count})),
+  last_closed: ConsensusStats.nullable(),
+  /** the newest closed epoch whose weight window (the next epoch) is over, and its eligible validators */
+  weights_due: z
+    .object({
+      epoch: count,
+      validators: z.array(z.object({validator_hotkey: z.string(), weights_known: z.boolean()})),
+    })
+    .nullable(),
+})
+export type ConsensusMetrics = z.infer<typeof ConsensusMetrics>
