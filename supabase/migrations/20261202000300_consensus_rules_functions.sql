@@ -467,14 +467,16 @@ begin
       ) c order by c.fair_round, c.queue_seq limit v_room);
 
     -- Take what is still free. SKIP LOCKED: a row another transaction holds right now is passed over
-    -- (the position below stays before it). `id = any(array)` keeps this on the primary key.
+    -- (the position below stays before it). The candidate ids drive each statement below through the
+    -- primary key: with `id = any(array)` plus an ORDER BY ... LIMIT the planner may walk the fair-order
+    -- index instead, filtering the whole queue behind the candidates (seen: 100,000 rows for one pull).
     with free as (
-      select q.id from public.prospect_queue q
-       where q.id = any (v_candidates)
-         and q.consensus_status = 'pending' and q.pull_count < s.quorum
+      select q.id from unnest(v_candidates) c (id)
+        join public.prospect_queue q on q.id = c.id
+       where q.consensus_status = 'pending' and q.pull_count < s.quorum
          and not (v_caller.hotkey = any (q.validators_pulled))
        order by q.fair_round, q.queue_seq
-         for update skip locked
+         for update of q skip locked
     ), taken as (
       update public.prospect_queue q
          set validators_pulled = q.validators_pulled || v_caller.hotkey,
@@ -499,12 +501,14 @@ begin
     -- Move the position over what was read ahead of it, but stay before any row that was skipped
     -- and may still have a slot for this validator (just before it: same round, one seq earlier).
     select q.fair_round, q.queue_seq into v_last_read
-      from public.prospect_queue q
-     where q.id = any (v_candidates) and (q.fair_round, q.queue_seq) > (v_round, v_position)
+      from unnest(v_candidates) c (id)
+      join public.prospect_queue q on q.id = c.id
+     where (q.fair_round, q.queue_seq) > (v_round, v_position)
      order by q.fair_round desc, q.queue_seq desc limit 1;
     select q.fair_round, q.queue_seq into v_first_skipped
-      from public.prospect_queue q
-     where q.id = any (v_candidates) and (q.fair_round, q.queue_seq) > (v_round, v_position)
+      from unnest(v_candidates) c (id)
+      join public.prospect_queue q on q.id = c.id
+     where (q.fair_round, q.queue_seq) > (v_round, v_position)
        and not (q.id = any (v_taken_ids)) and q.consensus_status = 'pending' and q.pull_count < s.quorum
        and not (v_caller.hotkey = any (q.validators_pulled))
      order by q.fair_round, q.queue_seq limit 1;
