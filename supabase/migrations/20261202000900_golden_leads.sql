@@ -14,7 +14,7 @@
 --   (as an accepted prospect is), and golden figures are shown to a validator only for closed epochs.
 -- * Eligibility gains min_golden_accuracy, applied once a validator has min_golden_votes golden votes
 --   in the epoch; under that it is reported as not applied.
--- Errors as before: LP400 bad input (nothing written), LP403 wrong role, LP404 unknown golden lead.
+-- Errors as before (LP400 bad input, nothing written; LP403 wrong role), plus LP407 unknown golden lead.
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables
@@ -460,6 +460,14 @@ begin
       exit when v_golden_due >= v_room or v_next_slot >= v_golden.served + v_room;
       v_golden_due := v_golden_due + 1;
     end loop;
+    -- Only as many as there are golden leads left for this validator: with none (none added, or all
+    -- served to it already) the batch is the queue's alone.
+    v_golden_due := least(v_golden_due, (select count(*) from (
+                      select 1 from leadpoet.golden_leads g
+                       where g.retired_at is null
+                         and not exists (select 1 from leadpoet.golden_serves x
+                                          where x.golden_lead_id = g.id and x.validator_hotkey = v_caller.hotkey)
+                       limit v_golden_due) a));
     v_room := v_room - v_golden_due;
   end if;
 
@@ -563,8 +571,17 @@ begin
       exit;
     end if;
   end loop;
+  -- Slots that fell among the items served without a golden lead to fill them pass: they are never
+  -- made up later (no run of golden leads when the operator adds some).
+  v_golden.slots := v_golden.slots + v_golden_used;
+  v_golden.served := v_golden.served + v_served;
+  if s.golden_rate > 0 then
+    while leadpoet.golden_slot_index(v_secret, v_caller.hotkey, v_golden.slots, s.golden_rate) < v_golden.served loop
+      v_golden.slots := v_golden.slots + 1;
+    end loop;
+  end if;
   update leadpoet.golden_validator_state g
-     set served = g.served + v_served, slots = g.slots + v_golden_used
+     set served = v_golden.served, slots = v_golden.slots
    where g.validator_hotkey = v_caller.hotkey and (v_served > 0 or v_golden_used > 0);
 
   v_taken := v_held || v_taken;
@@ -1112,7 +1129,7 @@ begin
     from unnest(v_ids) i (id)
    where not exists (select 1 from leadpoet.golden_leads g where g.id = i.id);
   if v_unknown is not null then
-    raise exception using errcode = 'LP404', message = 'unknown golden lead: ' || v_unknown;
+    raise exception using errcode = 'LP407', message = 'unknown golden lead: ' || v_unknown;
   end if;
   with retired as (
     update leadpoet.golden_leads g set retired_at = now(), retired_by = v_caller.hotkey
