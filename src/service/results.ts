@@ -261,7 +261,7 @@ export type ClearResult = z.infer<typeof ClearResult>
 
 export const ProspectConsensus = z.object({
   prospect_id: z.string().uuid(),
-  /** null for a validator before the decision (no cherry-picking by miner) */
+  /** null for a validator, before and after the decision (no cherry-picking by miner; golden leads have none) */
   miner_hotkey: z.string().nullable(),
   queued_at: timestamp,
   consensus_status: z.enum(CONSENSUS_STATUSES).nullable(),
