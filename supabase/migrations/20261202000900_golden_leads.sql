@@ -50,7 +50,10 @@ insert into leadpoet.golden_secret default values;
 create table leadpoet.golden_validator_state (
   validator_hotkey text primary key,
   served bigint not null default 0,
-  slots bigint not null default 0
+  slots bigint not null default 0,
+  -- golden leads served to it, by expected verdict (each validator's alternate, see serve_golden_lead)
+  valid_served integer not null default 0,
+  invalid_served integer not null default 0
 );
 
 -- Who was served which golden lead: never twice to one validator.
@@ -174,8 +177,10 @@ as $$
 $$;
 
 -- Leases one golden instance to the validator and returns it as a pulled item (the same keys as a
--- queue row's), or null when no golden lead is left that it was never served. An open instance
--- waiting for more validators comes first (so the consensus is measured too), else a new one of the
+-- queue row's), or null when no golden lead is left that it was never served. The expected verdict
+-- it has been served less of comes first, so each validator's golden leads are about half valid
+-- whatever the set holds: a validator that always says one thing scores about 50 %. Then an open
+-- instance waiting for more validators (so the consensus is measured too), else a new one of the
 -- golden lead served least, ties in an order of the secret's. `p_queued_at`: a new instance shows
 -- the queue time of the row next to it in the batch, not the moment of the pull.
 create function leadpoet.serve_golden_lead(p_hotkey text, p_block bigint, p_expires_block bigint, p_epoch bigint,
@@ -188,26 +193,41 @@ declare
   v_id uuid;
   v_golden_id uuid;
   v_item jsonb;
+  v_secret text := (select s.secret from leadpoet.golden_secret s);
+  v_state leadpoet.golden_validator_state;
+  v_want_valid boolean;
+  v_expected boolean;
+  v_pass integer;
 begin
-  select q.id, q.golden_lead_id into v_id, v_golden_id
-    from public.prospect_queue q
-   where q.golden_lead_id is not null and q.consensus_status = 'pending' and q.pull_count < p_quorum
-     and not (p_hotkey = any (q.validators_pulled))
-     and not exists (select 1 from leadpoet.golden_serves x
-                      where x.golden_lead_id = q.golden_lead_id and x.validator_hotkey = p_hotkey)
-     and exists (select 1 from leadpoet.golden_leads g where g.id = q.golden_lead_id and g.retired_at is null)
-   order by q.queue_seq
-   limit 1
-     for update of q skip locked;
+  select * into v_state from leadpoet.golden_validator_state g where g.validator_hotkey = p_hotkey;
+  v_want_valid := case when v_state.valid_served <> v_state.invalid_served then v_state.valid_served < v_state.invalid_served
+                       else get_byte(sha256(convert_to(v_secret || p_hotkey || (v_state.valid_served + v_state.invalid_served), 'UTF8')), 0) % 2 = 0 end;
 
-  if v_id is null then
+  -- Passes: an open instance of the wanted verdict, a new one of it, then either verdict likewise.
+  for v_pass in 1..2 loop
+    select q.id, q.golden_lead_id into v_id, v_golden_id
+      from public.prospect_queue q
+      join leadpoet.golden_leads g on g.id = q.golden_lead_id
+     where q.golden_lead_id is not null and q.consensus_status = 'pending' and q.pull_count < p_quorum
+       and not (p_hotkey = any (q.validators_pulled))
+       and not exists (select 1 from leadpoet.golden_serves x
+                        where x.golden_lead_id = q.golden_lead_id and x.validator_hotkey = p_hotkey)
+       and g.retired_at is null and (v_pass = 2 or g.expected_valid = v_want_valid)
+     order by q.queue_seq
+     limit 1
+       for update of q skip locked;
+    exit when v_id is not null;
     select g.id into v_golden_id
       from leadpoet.golden_leads g
-     where g.retired_at is null
+     where g.retired_at is null and (v_pass = 2 or g.expected_valid = v_want_valid)
        and not exists (select 1 from leadpoet.golden_serves x where x.golden_lead_id = g.id and x.validator_hotkey = p_hotkey)
-     order by g.instances, sha256(convert_to((select s.secret from leadpoet.golden_secret s) || p_hotkey || g.id::text, 'UTF8'))
+     order by g.instances, sha256(convert_to(v_secret || p_hotkey || g.id::text, 'UTF8'))
      limit 1
        for update of g skip locked;
+    exit when v_golden_id is not null;
+  end loop;
+
+  if v_id is null then
     if v_golden_id is null then
       return null;
     end if;
@@ -232,6 +252,11 @@ begin
   values (v_id, p_hotkey, p_block, p_expires_block, p_epoch);
   insert into leadpoet.golden_serves (golden_lead_id, validator_hotkey, prospect_id, served_block)
   values (v_golden_id, p_hotkey, v_id, p_block);
+  select g.expected_valid into v_expected from leadpoet.golden_leads g where g.id = v_golden_id;
+  update leadpoet.golden_validator_state g
+     set valid_served = g.valid_served + case when v_expected then 1 else 0 end,
+         invalid_served = g.invalid_served + case when v_expected then 0 else 1 end
+   where g.validator_hotkey = p_hotkey;
   return v_item;
 end
 $$;
@@ -417,6 +442,20 @@ begin
   v_probation := leadpoet.probation_of(v_caller.hotkey, v_epoch);
   if v_probation.validator_hotkey is not null then
     perform leadpoet.raise_not_eligible(v_caller.hotkey, v_probation.source_epoch, format('on probation in epoch %s', v_epoch));
+  end if;
+  -- The golden rule, live: once a validator has min_golden_votes golden votes in this epoch and
+  -- fails min_golden_accuracy, it is refused for the rest of the epoch (it is ineligible in it
+  -- whatever it does next; every further vote would only weigh on the consensus). No figures are
+  -- given: they would say which of its items were golden.
+  if exists (select 1 from (select count(*) as votes, count(*) filter (where g.is_valid = g.expected_valid) as correct
+                              from leadpoet.golden_votes g
+                             where g.epoch_number = v_epoch and g.validator_hotkey = v_caller.hotkey) x
+              where x.votes >= s.min_golden_votes and x.correct < s.min_golden_accuracy * x.votes) then
+    raise exception using errcode = 'LP406',
+      message = format('validator %s failed min_golden_accuracy in epoch %s: no more work in this epoch',
+                       v_caller.hotkey, v_epoch),
+      detail = jsonb_build_object('epoch', v_epoch, 'validator_hotkey', v_caller.hotkey,
+                                  'failed_rules', jsonb_build_array('min_golden_accuracy'))::text;
   end if;
   v_expires_block := v_block + ceil(s.lease_seconds / s.block_seconds)::bigint;
   v_owner := coalesce((select o.coldkey from leadpoet.hotkey_owners o where o.hotkey = v_caller.hotkey), v_caller.hotkey);

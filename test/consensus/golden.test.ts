@@ -58,14 +58,30 @@ describe.each<Backend>(['postgres', 'pglite'])('golden leads (%s)', (backend) =>
   const enqueueReal = async (count: number, tag = 'real') =>
     (await miner.enqueue(Array.from({length: count}, (_, i) => realLead(tag, i)))).prospect_ids
 
-  /** Pulls `batches` batches of `size` and returns every item, in order. */
+  /** The known answer of each golden instance among these ids (real prospects: absent). */
+  const goldenAnswers = async (ids: readonly string[]): Promise<Map<string, boolean>> =>
+    new Map(
+      (
+        await world.sql.query<{id: string; expected_valid: boolean}>(
+          `select q.id::text, g.expected_valid from public.prospect_queue q
+             join leadpoet.golden_leads g on g.id = q.golden_lead_id where q.id = any ($1::uuid[])`,
+          [ids],
+        )
+      ).map((r) => [r.id, r.expected_valid]),
+    )
+
+  /** Pulls `batches` batches of `size`, votes the known answer on golden items (valid on the rest),
+   * and returns every item, in order. */
   const pullAll = async (v: ConsensusService, batches: number, size: number): Promise<PulledProspect[]> => {
     const items: PulledProspect[] = []
     for (let b = 0; b < batches; b++) {
       const {prospects} = await v.pull(size)
       // Held leases come back first: vote so the next pull takes new items.
       items.push(...prospects.filter((p) => !items.some((i) => i.prospect_id === p.prospect_id)))
-      await v.submit(prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: true, score: 0.9})))
+      const answers = await goldenAnswers(prospects.map((p) => p.prospect_id))
+      await v.submit(
+        prospects.map((p) => ({prospect_id: p.prospect_id, is_valid: answers.get(p.prospect_id) ?? true, score: 0.9})),
+      )
     }
     return items
   }
@@ -108,6 +124,17 @@ describe.each<Backend>(['postgres', 'pglite'])('golden leads (%s)', (backend) =>
     // A second validator gets the same three golden leads (the instances already out, first).
     const second = await pullAll(validators[1]!, 1, 10)
     expect(await goldenIds(second.map((i) => i.prospect_id))).toEqual(golden)
+  })
+
+  it('given a golden set that is mostly valid, then each validator is still served about as many invalid golden leads as valid ones', async () => {
+    await world.operator.updateSettings({golden_rate: 0.5})
+    await world.operator.addGoldenLeads(Array.from({length: 25}, (_, i) => goldenLead(i, i >= 5)))
+    await enqueueReal(20)
+    const items = await pullAll(validators[0]!, 1, 20)
+    const answers = [...(await goldenAnswers(items.map((i) => i.prospect_id))).values()]
+    expect(answers).toHaveLength(10)
+    // An always-valid (or always-invalid) voter scores 50 % on these, not the set's 80 %.
+    expect(answers.filter(Boolean)).toHaveLength(5)
   })
 
   it("given no golden lead left for a validator, then its pulls are the queue's alone and no golden slot is made up later", async () => {
@@ -243,6 +270,11 @@ describe.each<Backend>(['postgres', 'pglite'])('golden leads (%s)', (backend) =>
       })
       expect(byHotkey[validatorIdentity(n).hotkey]!.failed_rules).toContain('min_golden_accuracy')
     }
+
+    // Live, a validator failing the golden rule gets no more work in the epoch; one passing it does.
+    await enqueueReal(5, 'more')
+    for (const n of [2, 3]) expect((await rejection(validators[n - 1]!.pull(5))).code).toBe('NOT_ELIGIBLE')
+    expect((await validators[0]!.pull(5)).prospects.length).toBeGreaterThan(0)
 
     // The closing snapshot keeps the same figures, and ineligibility means probation.
     await world.enterEpoch(3)
