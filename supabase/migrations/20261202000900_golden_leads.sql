@@ -27,6 +27,8 @@ analyze leadpoet.settings;
 
 create table leadpoet.golden_leads (
   id uuid primary key default gen_random_uuid(),
+  -- the order they were added in (the listing's)
+  seq bigint generated always as identity,
   prospect jsonb not null,
   expected_valid boolean not null,
   note text,
@@ -1139,7 +1141,7 @@ as $$
 begin
   perform leadpoet.require_caller(array['operator']);
   return jsonb_build_object(
-    'golden', coalesce((select jsonb_agg(leadpoet.golden_lead_json(g) order by g.added_at, g.id)
+    'golden', coalesce((select jsonb_agg(leadpoet.golden_lead_json(g) order by g.seq)
                           from leadpoet.golden_leads g
                          where coalesce(p_include_retired, false) or g.retired_at is null), '[]'::jsonb),
     'golden_rate', (select s.golden_rate from leadpoet.settings s));
