@@ -91,7 +91,8 @@ try {
     const validator = await api('flood-validator', 'validator')
     const operator = await api('flood-operator', 'operator')
     // Warm up first: PostgREST's schema cache and its connections, and each role's first calls.
-    for (let i = 0; i < 10; i++) await Promise.all([operator.clock(), flooder.listProspects({limit: 10}), validator.eligibility()])
+    for (let i = 0; i < 10; i++)
+      await Promise.all([operator.clock(), flooder.listProspects({limit: 10}), validator.eligibility()])
     const quiet: number[] = []
     for (let i = 0; i < 50; i++) quiet.push(await timed(() => operator.clock()))
     const during: number[] = []

@@ -44,7 +44,7 @@ export function parseGoldenFile(file: string, text: string): GoldenLeadInput[] {
       for (const issue of parsed.issues) issues.push({line, field: `prospect.${issue.field}`, message: issue.message})
     if (issues.length > before || !parsed.ok) continue
     leads.push({
-      prospect: parsed.lead as Record<string, unknown>,
+      prospect: parsed.lead,
       is_valid: entry.is_valid as boolean,
       ...(typeof entry.note === 'string' ? {note: entry.note} : {}),
     })

@@ -166,6 +166,9 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
   const sql: SqlClient = pgliteClient(await openPglite(dir, {startParams}))
   try {
     await migrate(sql)
+    // The simulation's own database, as its owner: the golden secret (where each validator's golden
+    // slots fall) follows the seed, so the same seed gives the same summary.
+    await sql.query('update leadpoet.golden_secret set secret = $1', [`simulate:${options.seed}`])
     // Every participant has a name for people and an SS58 hotkey (derived from the name) for the database.
     const participants: Record<string, string> = {}
     const as = (name: string, role: Identity['role']) => {
@@ -300,7 +303,7 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
           const valid =
             index !== undefined
               ? verdict(v, String(index), truth(index))
-              : verdict(v, `golden:${p.prospect.email}`, goldenValid!)
+              : verdict(v, `golden:${String(p.prospect.email)}`, goldenValid!)
           return [
             {
               prospect_id: p.prospect_id,

@@ -223,7 +223,7 @@ begin
       from leadpoet.golden_leads g
      where g.retired_at is null and (v_pass = 2 or g.expected_valid = v_want_valid)
        and not exists (select 1 from leadpoet.golden_serves x where x.golden_lead_id = g.id and x.validator_hotkey = p_hotkey)
-     order by g.instances, sha256(convert_to(v_secret || p_hotkey || g.id::text, 'UTF8'))
+     order by g.instances, sha256(convert_to(v_secret || p_hotkey || g.seq::text, 'UTF8'))
      limit 1
        for update of g skip locked;
     exit when v_golden_id is not null;

@@ -153,7 +153,7 @@ describe.each<Backend>(['postgres', 'pglite'])('golden leads (%s)', (backend) =>
   it('given golden and real items in one pull, then they have the same keys, and the prospect is the golden lead as written', async () => {
     await world.operator.updateSettings({golden_rate: 0.5})
     const [gold] = [goldenLead(7, true)]
-    await world.operator.addGoldenLeads([gold!])
+    await world.operator.addGoldenLeads([gold])
     await enqueueReal(10)
     const {prospects} = await validators[0]!.pull(10)
     const golden = await goldenIds(prospects.map((p) => p.prospect_id))
@@ -162,7 +162,7 @@ describe.each<Backend>(['postgres', 'pglite'])('golden leads (%s)', (backend) =>
     const realItem = prospects.find((p) => !golden.has(p.prospect_id))!
     expect(Object.keys(goldItem).sort()).toEqual(Object.keys(realItem).sort())
     expect(Object.keys(goldItem.prospect).sort()).toEqual(Object.keys(realItem.prospect).sort())
-    expect(goldItem.prospect).toEqual(gold!.prospect)
+    expect(goldItem.prospect).toEqual(gold.prospect)
     expect(goldItem.lease_expires_block).toBe(realItem.lease_expires_block)
     // Its queue time is a real row's of the same batch, not the moment of the pull.
     expect(prospects.map((p) => p.queued_at)).toContain(goldItem.queued_at)
