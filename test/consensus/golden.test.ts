@@ -27,7 +27,7 @@ async function rejection(work: Promise<unknown>): Promise<LeadpoetError> {
   return error as LeadpoetError
 }
 
-describe.each<Backend>(['postgres', 'pglite'])('golden leads (%s)', (backend) => {
+describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)', (backend) => {
   let world: World
   let miner: ConsensusService
   let validators: ConsensusService[]
