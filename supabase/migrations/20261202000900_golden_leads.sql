@@ -12,8 +12,11 @@
 -- * Nothing a validator can call says which items were golden: validators never see a prospect's
 --   miner, a golden lead accepted by consensus is a known lead to the validators that judged it
 --   (as an accepted prospect is), and golden figures are shown to a validator only for closed epochs.
+-- * Each validator is served valid and invalid golden leads in turn, so one that always says the
+--   same thing scores about 50 % whatever the set holds.
 -- * Eligibility gains min_golden_accuracy, applied once a validator has min_golden_votes golden votes
---   in the epoch; under that it is reported as not applied.
+--   in the epoch; under that it is reported as not applied. Once failed, the validator's pulls are
+--   refused for the rest of the epoch.
 -- Errors as before (LP400 bad input, nothing written; LP403 wrong role), plus LP407 unknown golden lead.
 
 -- ---------------------------------------------------------------------------------------------
