@@ -181,6 +181,18 @@ as $$
                                               'hex'), 8))::bit(32)::bigint / 4294967296.0) / p_rate)::bigint
 $$;
 
+-- The upper bound of the 95 % Wilson score interval of `p_successes` out of `p_trials` (z = 1.96).
+create function leadpoet.wilson_upper_bound(p_successes numeric, p_trials numeric)
+returns numeric
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+  select case when p_trials <= 0 then 1 else
+    (p_successes / p_trials + 1.9208 / p_trials
+     + 1.96 * sqrt(p_successes / p_trials * (1 - p_successes / p_trials) / p_trials + 0.9604 / (p_trials * p_trials)))
+    / (1 + 3.8416 / p_trials) end
+$$;
+
 -- Leases one golden instance to the validator and returns it as a pulled item (the same keys as a
 -- queue row's), or null when no golden lead is left that it was never served. The expected verdict
 -- it has been served less of comes first, so each validator's golden leads are about half valid
@@ -448,14 +460,18 @@ begin
   if v_probation.validator_hotkey is not null then
     perform leadpoet.raise_not_eligible(v_caller.hotkey, v_probation.source_epoch, format('on probation in epoch %s', v_epoch));
   end if;
-  -- The golden rule, live: once a validator has min_golden_votes golden votes in this epoch and
-  -- fails min_golden_accuracy, it is refused for the rest of the epoch (it is ineligible in it
-  -- whatever it does next; every further vote would only weigh on the consensus). No figures are
-  -- given: they would say which of its items were golden.
-  if exists (select 1 from (select count(*) as votes, count(*) filter (where g.is_valid = g.expected_valid) as correct
+  -- The golden rule, live: a validator whose golden votes in this epoch show beyond doubt that it
+  -- fails min_golden_accuracy (at least min_golden_votes of them, and even the upper bound of their
+  -- 95 % Wilson interval under it) is refused for the rest of the epoch: every further vote would
+  -- only weigh on the consensus. The bound keeps an honest validator's unlucky first votes from
+  -- stopping it (the plain rule, at the close, judges the whole epoch). No figures are given: they
+  -- would say which of its items were golden.
+  if exists (select 1 from (select count(*)::numeric as votes,
+                                   (count(*) filter (where g.is_valid = g.expected_valid))::numeric as correct
                               from leadpoet.golden_votes g
                              where g.epoch_number = v_epoch and g.validator_hotkey = v_caller.hotkey) x
-              where x.votes >= s.min_golden_votes and x.correct < s.min_golden_accuracy * x.votes) then
+              where x.votes >= s.min_golden_votes
+                and leadpoet.wilson_upper_bound(x.correct, x.votes) < s.min_golden_accuracy) then
     raise exception using errcode = 'LP406',
       message = format('validator %s failed min_golden_accuracy in epoch %s: no more work in this epoch',
                        v_caller.hotkey, v_epoch),

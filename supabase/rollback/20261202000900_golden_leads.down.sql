@@ -8,7 +8,7 @@ delete from public.prospect_queue where golden_lead_id is not null;
 drop function if exists public.golden_add(jsonb), public.golden_list(boolean), public.golden_retire(jsonb),
   leadpoet.golden_lead_json(leadpoet.golden_leads), leadpoet.golden_scores(bigint),
   leadpoet.score_golden_votes(), leadpoet.serve_golden_lead(text, bigint, bigint, bigint, integer, timestamptz),
-  leadpoet.golden_slot_index(text, text, bigint, numeric), leadpoet.eligibility_without_golden(leadpoet.eligibility);
+  leadpoet.golden_slot_index(text, text, bigint, numeric), leadpoet.wilson_upper_bound(numeric, numeric), leadpoet.eligibility_without_golden(leadpoet.eligibility);
 drop index if exists public.prospect_queue_golden_pending_idx;
 alter table public.prospect_queue drop column if exists golden_lead_id;
 drop table if exists leadpoet.golden_decisions, leadpoet.golden_votes, leadpoet.golden_serves,

@@ -271,10 +271,9 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
       expect(byHotkey[validatorIdentity(n).hotkey]!.failed_rules).toContain('min_golden_accuracy')
     }
 
-    // Live, a validator failing the golden rule gets no more work in the epoch; one passing it does.
+    // Live, 2 right of 4 is no proof (95 % Wilson upper bound 0.85 >= 0.7): they still get work.
     await enqueueReal(5, 'more')
-    for (const n of [2, 3]) expect((await rejection(validators[n - 1]!.pull(5))).code).toBe('NOT_ELIGIBLE')
-    expect((await validators[0]!.pull(5)).prospects.length).toBeGreaterThan(0)
+    for (const n of [1, 2, 3]) expect((await validators[n - 1]!.pull(5)).prospects.length).toBeGreaterThan(0)
 
     // The closing snapshot keeps the same figures, and ineligibility means probation.
     await world.enterEpoch(3)
@@ -297,6 +296,31 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
       expect(r.golden_rule).toBe('not_applied')
       expect(r.failed_rules).not.toContain('min_golden_accuracy')
     }
+  })
+
+  it('given a validator whose golden votes prove it fails the golden rule, then it gets no more work in the epoch', async () => {
+    await world.operator.updateSettings({golden_rate: 0.5, min_golden_votes: 4, min_golden_accuracy: 0.7})
+    await world.operator.addGoldenLeads([1, 2, 3, 4].map((n) => goldenLead(n, n % 2 === 0)))
+    await enqueueReal(20)
+    const [inverter, honest] = [validators[0]!, validators[1]!]
+    for (const v of [inverter, honest]) {
+      const {prospects} = await v.pull(8)
+      const answers = await goldenAnswers(prospects.map((p) => p.prospect_id))
+      expect(answers.size).toBe(4)
+      const wrong = v === inverter
+      await v.submit(
+        prospects.map((p) => ({
+          prospect_id: p.prospect_id,
+          is_valid: answers.has(p.prospect_id) ? answers.get(p.prospect_id) !== wrong : true,
+          score: 0.5,
+        })),
+      )
+    }
+    // 0 right of 4: even the 95 % upper bound (0.49) is under 0.7.
+    const refused = await rejection(inverter.pull(4))
+    expect(refused.code).toBe('NOT_ELIGIBLE')
+    expect(refused.message).toContain('min_golden_accuracy')
+    expect((await honest.pull(4)).prospects.length).toBeGreaterThan(0)
   })
 
   it("given golden leads decided by consensus, then none is a lead, none weights or counts for a miner, and the miners' listing never shows one", async () => {
