@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <name> [flags]`: consensus (default), validation, startup, ss58 or api-cost. Benchmarks print
+ * `npm run bench -- <name> [flags]`: consensus (default), validation, startup, ss58, api-cost or golden. Benchmarks print
  * figures;
  * they are not tests and assert nothing.
  */
@@ -10,6 +10,7 @@ const benches: Record<string, string> = {
   startup: './startup.js',
   ss58: './ss58.js',
   'api-cost': './api-cost.js',
+  golden: './golden.js',
 }
 const target = benches[name.startsWith('-') ? 'consensus' : name]
 if (!target) {

@@ -14,6 +14,7 @@ const FUNCTION_ERRORS: Record<string, KnownError> = {
   LP403: {code: 'FORBIDDEN', exit: EXIT.unauthorised},
   LP404: {code: 'UNKNOWN_PROSPECT', exit: EXIT.usage},
   LP406: {code: 'NOT_ELIGIBLE', exit: EXIT.unauthorised},
+  LP407: {code: 'UNKNOWN_GOLDEN_LEAD', exit: EXIT.usage},
   LP409: {code: 'EPOCH_NOT_OVER', exit: EXIT.error},
   // The epoch is over but the operator has not closed it: nothing to set yet, try again later.
   LP410: {code: 'EPOCH_NOT_CLOSED', exit: EXIT.nothingToDo},

@@ -12,8 +12,8 @@ export default class Simulate extends LeadpoetCommand {
     'Run a whole subnet on a fresh embedded database and measure how well consensus finds the truth.'
   static override description =
     'Miners queue prospects whose truth is known; honest (noisy), lazy (always valid), invalid (always ' +
-    'invalid) and slow (leases lapse) validators pull and vote concurrently through the real service ' +
-    'layer over several epochs; the operator sweeps, closes and clears them.\n' +
+    'invalid), inverter (always wrong) and slow (leases lapse) validators pull and vote concurrently through the real service ' +
+    'layer over several epochs; the operator adds golden (known-answer) leads, sweeps, closes and clears epochs.\n' +
     'Prints consensus accuracy against the truth, false positive/negative rates, eligibility, miner ' +
     "weights, per-epoch stats and timings: wall time of the whole run and the process's own peak memory. The " +
     'same seed gives the same summary (timings aside). It never touches your database: it works in a ' +
@@ -42,6 +42,12 @@ export default class Simulate extends LeadpoetCommand {
       min: 0,
       max: 256,
     }),
+    inverter: Flags.integer({
+      description: 'validators that always say the opposite of the truth',
+      default: D.validators.inverter,
+      min: 0,
+      max: 256,
+    }),
     slow: Flags.integer({
       description: 'slow validators (pull, never vote in time)',
       default: D.validators.slow,
@@ -51,21 +57,46 @@ export default class Simulate extends LeadpoetCommand {
     noise: Flags.string({description: "chance an honest validator's vote is wrong", default: String(D.noise)}),
     'valid-rate': Flags.string({description: 'share of prospects that are truly valid', default: String(D.validRate)}),
     batch: Flags.integer({description: 'pull and submit batch size', default: D.batch, min: 1, max: 500}),
+    'golden-leads': Flags.integer({
+      description: 'golden (known-answer) leads the operator adds; 0 for none',
+      default: D.goldenLeads,
+      min: 0,
+      max: 100_000,
+    }),
+    'golden-rate': Flags.string({
+      description: "share of each validator's pulled items that are golden (the golden_rate setting, at most 0.5)",
+      default: String(D.goldenRate),
+    }),
+    'golden-valid-rate': Flags.string({
+      description: 'share of the golden leads that are truly valid',
+      default: String(D.goldenValidRate),
+    }),
   }
 
   async run(): Promise<SimulationSummary> {
     const {flags} = await this.parse(Simulate)
     const noise = fraction('noise', flags.noise)
     const validRate = fraction('valid-rate', flags['valid-rate'])
+    const goldenRate = fraction('golden-rate', flags['golden-rate'], 0.5)
+    const goldenValidRate = fraction('golden-valid-rate', flags['golden-valid-rate'])
     const summary = await simulate({
       seed: flags.seed,
       prospects: flags.prospects,
       miners: flags.miners,
       epochs: flags.epochs,
-      validators: {honest: flags.honest, lazy: flags.lazy, invalid: flags.invalid, slow: flags.slow},
+      validators: {
+        honest: flags.honest,
+        lazy: flags.lazy,
+        invalid: flags.invalid,
+        inverter: flags.inverter,
+        slow: flags.slow,
+      },
       noise,
       validRate,
       batch: flags.batch,
+      goldenLeads: flags['golden-leads'],
+      goldenRate,
+      goldenValidRate,
       onProgress: (line) => this.progress(line),
     })
 
@@ -106,12 +137,25 @@ export default class Simulate extends LeadpoetCommand {
       )
       this.log(
         renderTable(
-          ['validator', 'decided', 'matching', 'agreement', 'leases', 'abandoned', 'eligible', 'failed rules'],
+          [
+            'validator',
+            'decided',
+            'matching',
+            'agreement',
+            'golden votes',
+            'golden accuracy',
+            'leases',
+            'abandoned',
+            'eligible',
+            'failed rules',
+          ],
           epoch.eligibility.map((v) => [
             name(v.validator_hotkey),
             v.decided_leads,
             v.matching_votes,
             percent(v.agreement),
+            v.golden_votes,
+            v.golden_accuracy === null ? '-' : percent(v.golden_accuracy),
             v.leases,
             v.released + v.lapsed,
             v.eligible ? 'yes' : 'no',
@@ -126,6 +170,11 @@ export default class Simulate extends LeadpoetCommand {
         ),
       )
     }
+    const bestHonest = Math.max(0, ...summary.validator_accuracy.map((v) => v.accuracy ?? 0))
+    this.log(
+      `\nConsensus accuracy ${percent(summary.accuracy)}; best single validator ${percent(bestHonest)}. ` +
+        `Golden leads decided by consensus: ${summary.golden.consensus_correct}/${summary.golden.consensus_decided} right.`,
+    )
     this.log(
       `\n${summary.timings.seconds} s, ${summary.timings.votes_per_second} votes/s, ` +
         `peak RSS ${summary.timings.peak_rss_mib} MiB (the process's own maximum; seed ${summary.seed})`,
@@ -134,12 +183,12 @@ export default class Simulate extends LeadpoetCommand {
   }
 }
 
-function fraction(name: string, value: string): number {
+function fraction(name: string, value: string, max = 1): number {
   const number = Number(value)
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > max) {
     throw new LeadpoetError(
       'INVALID_FLAG',
-      `--${name} must be a number between 0 and 1, not ${JSON.stringify(value)}`,
+      `--${name} must be a number between 0 and ${max}, not ${JSON.stringify(value)}`,
       EXIT.usage,
     )
   }

@@ -105,6 +105,20 @@ export class ConsensusService {
     return this.call('consensus_metrics', R.ConsensusMetrics)
   }
 
+  /** Adds known-answer leads (operator): all of them, or none when one is refused. */
+  addGoldenLeads(leads: readonly R.GoldenLeadInput[]): Promise<R.GoldenAddResult> {
+    return this.call('golden_add', R.GoldenAddResult, {p_leads: leads})
+  }
+
+  listGoldenLeads(options: {includeRetired?: boolean} = {}): Promise<R.GoldenListing> {
+    return this.call('golden_list', R.GoldenListing, {p_include_retired: options.includeRetired ?? false})
+  }
+
+  /** Golden leads stop being served; what is already out is still decided and scored. */
+  retireGoldenLeads(goldenIds: readonly string[]): Promise<R.GoldenRetireResult> {
+    return this.call('golden_retire', R.GoldenRetireResult, {p_golden_ids: goldenIds})
+  }
+
   prospect(prospectId: string): Promise<R.ProspectConsensus> {
     return this.call('prospect_consensus', R.ProspectConsensus, {p_prospect_id: prospectId})
   }

@@ -36,6 +36,11 @@ export const ConsensusSettings = z.object({
   unpulled_expiry_blocks: count.nullable(),
   ss58_prefix: count,
   max_pending_per_miner: count,
+  /** share of each validator's pulled items that are golden (known-answer) leads */
+  golden_rate: z.number(),
+  min_golden_accuracy: z.number(),
+  /** golden votes in an epoch under which the golden accuracy rule does not apply */
+  min_golden_votes: count,
   updated_at: timestamp,
 })
 export type ConsensusSettings = z.infer<typeof ConsensusSettings>
@@ -168,7 +173,15 @@ export const SweepResult = z.object({
 })
 export type SweepResult = z.infer<typeof SweepResult>
 
-export const ELIGIBILITY_RULES = ['too_few_decided', 'agreement_below_threshold', 'too_many_abandoned'] as const
+export const ELIGIBILITY_RULES = [
+  'too_few_decided',
+  'agreement_below_threshold',
+  'too_many_abandoned',
+  'min_golden_accuracy',
+] as const
+
+/** passed or failed once the validator has min_golden_votes golden votes in the epoch; not_applied under that */
+export const GOLDEN_RULE_OUTCOMES = ['passed', 'failed', 'not_applied'] as const
 
 export const ValidatorEligibility = z.object({
   validator_hotkey: z.string(),
@@ -186,13 +199,26 @@ export const ValidatorEligibility = z.object({
   abandoned_share: z.number().nullable(),
   eligible: z.boolean(),
   failed_rules: z.array(z.enum(ELIGIBILITY_RULES)),
+  /** Golden (known-answer) votes in the epoch. Null to a validator reading its open epoch: counted
+   * live they would tell it which items were golden. */
+  golden_votes: count.nullable(),
+  golden_correct: count.nullable(),
+  /** null with no golden votes (or hidden) */
+  golden_accuracy: z.number().nullable(),
+  golden_rule: z.enum(GOLDEN_RULE_OUTCOMES).nullable(),
 })
 export type ValidatorEligibility = z.infer<typeof ValidatorEligibility>
 
 export const EligibilityReport = z.object({
   epoch: count,
   closed: z.boolean(),
-  rules: z.object({eligibility_threshold: z.number(), min_decided_per_epoch: count, max_abandoned_share: z.number()}),
+  rules: z.object({
+    eligibility_threshold: z.number(),
+    min_decided_per_epoch: count,
+    max_abandoned_share: z.number(),
+    min_golden_accuracy: z.number(),
+    min_golden_votes: count,
+  }),
   validators: z.array(ValidatorEligibility),
 })
 export type EligibilityReport = z.infer<typeof EligibilityReport>
@@ -235,7 +261,7 @@ export type ClearResult = z.infer<typeof ClearResult>
 
 export const ProspectConsensus = z.object({
   prospect_id: z.string().uuid(),
-  /** null for a validator before the decision (no cherry-picking by miner) */
+  /** null for a validator, before and after the decision (no cherry-picking by miner; golden leads have none) */
   miner_hotkey: z.string().nullable(),
   queued_at: timestamp,
   consensus_status: z.enum(CONSENSUS_STATUSES).nullable(),
@@ -395,3 +421,42 @@ export const ConsensusMetrics = z.object({
     .nullable(),
 })
 export type ConsensusMetrics = z.infer<typeof ConsensusMetrics>
+
+export const GoldenLead = z.object({
+  golden_id: z.string().uuid(),
+  prospect: z.record(z.string(), z.unknown()),
+  /** the expected verdict */
+  is_valid: z.boolean(),
+  note: z.string().nullable(),
+  added_at: timestamp,
+  added_by: z.string(),
+  retired_at: timestamp.nullable(),
+  retired_by: z.string().nullable(),
+  /** validators it was served to (each at most once) */
+  served: count,
+  votes: count,
+  correct_votes: count,
+  /** full-quorum consensus decisions on it, and how many matched the expected verdict */
+  consensus_decisions: count,
+  consensus_correct: count,
+})
+export type GoldenLead = z.infer<typeof GoldenLead>
+
+export const GoldenListing = z.object({golden: z.array(GoldenLead), golden_rate: z.number()})
+export type GoldenListing = z.infer<typeof GoldenListing>
+
+export const GoldenAddResult = z.object({added: count, golden_ids: z.array(z.string().uuid())})
+export type GoldenAddResult = z.infer<typeof GoldenAddResult>
+
+export const GoldenRetireResult = z.object({
+  retired: count,
+  results: z.array(z.object({golden_id: z.string().uuid(), outcome: z.enum(['retired', 'already_retired'])})),
+})
+export type GoldenRetireResult = z.infer<typeof GoldenRetireResult>
+
+/** One known-answer lead as the operator writes it: the lead and the verdict it must get. */
+export interface GoldenLeadInput {
+  prospect: Record<string, unknown>
+  is_valid: boolean
+  note?: string
+}

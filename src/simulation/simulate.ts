@@ -23,7 +23,7 @@ import {stableUnit} from './drain.js'
  * Same options, same summary (timings aside): verdicts derive from the seed and each prospect's
  * index, never from ids, timing or interleaving.
  */
-export const VALIDATOR_KINDS = ['honest', 'lazy', 'invalid', 'slow'] as const
+export const VALIDATOR_KINDS = ['honest', 'lazy', 'invalid', 'inverter', 'slow'] as const
 export type ValidatorKind = (typeof VALIDATOR_KINDS)[number]
 
 export interface SimulationOptions {
@@ -32,12 +32,19 @@ export interface SimulationOptions {
   miners: number
   epochs: number
   /** validators per kind: honest (the truth, flipped with probability `noise`), lazy (always valid),
-   * invalid (always invalid), slow (pull and never vote in time: their leases lapse) */
+   * invalid (always invalid), inverter (always the opposite of the truth), slow (pull and never vote
+   * in time: their leases lapse) */
   validators: Record<ValidatorKind, number>
   noise: number
   /** share of prospects that are truly valid */
   validRate: number
   batch: number
+  /** golden (known-answer) leads the operator adds before the first epoch; 0 for none */
+  goldenLeads: number
+  /** the golden_rate setting: the share of each validator's pulled items that are golden */
+  goldenRate: number
+  /** share of the golden leads that are truly valid (the operator picks a balanced set) */
+  goldenValidRate: number
   /** A line for a person watching: phases, and decisions as they come. */
   onProgress?: (line: string) => void
 }
@@ -47,10 +54,13 @@ export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'onProgress'> = {
   prospects: 2000,
   miners: 4,
   epochs: 3,
-  validators: {honest: 6, lazy: 1, invalid: 1, slow: 1},
+  validators: {honest: 6, lazy: 1, invalid: 1, inverter: 1, slow: 1},
   noise: 0.1,
   validRate: 0.6,
   batch: 50,
+  goldenLeads: 500,
+  goldenRate: 0.05,
+  goldenValidRate: 0.5,
 }
 
 const ratio = z.number().min(0).max(1)
@@ -60,9 +70,18 @@ export const SimulationSummary = z.object({
   seed: z.number().int(),
   population: z.object({
     miners: count,
-    validators: z.object({honest: count, lazy: count, invalid: count, slow: count}),
+    validators: z.object({honest: count, lazy: count, invalid: count, inverter: count, slow: count}),
     noise: ratio,
     valid_rate: ratio,
+  }),
+  golden: z.object({
+    leads: count,
+    rate: ratio,
+    valid_share: ratio,
+    /** golden leads decided by consensus with a full quorum, and how many matched the known answer */
+    consensus_decided: count,
+    consensus_correct: count,
+    consensus_accuracy: ratio.nullable(),
   }),
   prospects: count,
   decided: count,
@@ -78,6 +97,10 @@ export const SimulationSummary = z.object({
   votes: count,
   refused_votes: count,
   lapsed_leases: count,
+  /** every validator's recorded votes on miners' prospects against the truth (golden ones apart) */
+  validator_accuracy: z.array(
+    z.object({validator_hotkey: z.string(), kind: z.enum(VALIDATOR_KINDS), votes: count, accuracy: ratio.nullable()}),
+  ),
   epochs: z.array(
     z.object({
       epoch: count,
@@ -148,6 +171,9 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
   const sql: SqlClient = pgliteClient(await openPglite(dir, {startParams}))
   try {
     await migrate(sql)
+    // The simulation's own database, as its owner: the golden secret (where each validator's golden
+    // slots fall) follows the seed, so the same seed gives the same summary.
+    await sql.query('update leadpoet.golden_secret set secret = $1', [`simulate:${options.seed}`])
     // Every participant has a name for people and an SS58 hotkey (derived from the name) for the database.
     const participants: Record<string, string> = {}
     const as = (name: string, role: Identity['role']) => {
@@ -172,12 +198,29 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
     const minerOf = (index: number) =>
       minerTickets[Math.floor(stableUnit(`${options.seed}:miner:${index}`) * minerTickets.length)]!
     const truth = (index: number) => stableUnit(`${options.seed}:truth:${index}`) < options.validRate
-    const verdict = (v: SimValidator, index: number): boolean => {
+    // Golden leads are leads like the miners' (the same generator, indexes past theirs); the operator
+    // knows each one's truth, and validators judge them as they judge anything they pull.
+    const goldenTruth = new Map<string, boolean>()
+    const goldenInputs = Array.from({length: options.goldenLeads}, (_, n) => {
+      const index = options.prospects + n
+      const isValid = stableUnit(`${options.seed}:golden:${n}`) < options.goldenValidRate
+      const prospect = simulatedLead(index)
+      goldenTruth.set(prospect.email as string, isValid)
+      return {prospect, is_valid: isValid}
+    })
+    const verdict = (v: SimValidator, key: string, isTrue: boolean): boolean => {
       if (v.kind === 'lazy') return true
       if (v.kind === 'invalid') return false
-      const flip = stableUnit(`${options.seed}:${v.hotkey}:${index}`) < options.noise
-      return truth(index) !== flip
+      if (v.kind === 'inverter') return !isTrue
+      const flip = stableUnit(`${options.seed}:${v.hotkey}:${key}`) < options.noise
+      return isTrue !== flip
     }
+    const accuracyOf = new Map<string, {votes: number; correct: number}>(
+      validators.map((v) => [v.hotkey, {votes: 0, correct: 0}]),
+    )
+    const golden = {decided: 0, correct: 0}
+    /** The golden lead's truth by prospect id, while it waits for a decision. */
+    const goldenPending = new Map<string, boolean>()
 
     // Only what is undecided is remembered: memory stays bounded by the work in flight.
     const indexOf = new Map<string, number>()
@@ -194,12 +237,26 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
       refused: 0,
       lapsed: 0,
     }
-    const tally = (result: SubmitResult) => {
+    const tally = (result: SubmitResult, voter: SimValidator, votes: readonly Assessment[]) => {
       totals.votes += result.recorded
       totals.refused += result.refused
+      const said = new Map(votes.map((v) => [v.prospect_id, v.is_valid]))
       for (const r of result.results) {
-        if (!r.decision) continue
         const index = indexOf.get(r.prospect_id)
+        if (r.outcome === 'recorded' && index !== undefined) {
+          const mine = accuracyOf.get(voter.hotkey)!
+          mine.votes++
+          if (said.get(r.prospect_id) === truth(index)) mine.correct++
+        }
+        if (!r.decision) continue
+        const goldenValid = goldenPending.get(r.prospect_id)
+        // A decision at a vote is a full quorum's (timeouts are the sweep's): the consensus's answer.
+        if (goldenValid !== undefined) {
+          goldenPending.delete(r.prospect_id)
+          golden.decided++
+          if ((r.decision === 'accepted') === goldenValid) golden.correct++
+          continue
+        }
         indexOf.delete(r.prospect_id)
         if (index === undefined) continue
         const accepted = r.decision === 'accepted'
@@ -221,8 +278,8 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
     // Decisions as they come, every tenth of the run (at least every 1,000), so a long run is seen moving.
     const step = Math.max(1_000, Math.ceil(options.prospects / 10))
     let reported = 0
-    const record = (result: SubmitResult) => {
-      tally(result)
+    const record = (result: SubmitResult, voter: SimValidator, votes: readonly Assessment[]) => {
+      tally(result, voter, votes)
       if (totals.decided - reported >= step) {
         reported = totals.decided - (totals.decided % step)
         progress(`${totals.decided}/${options.prospects} prospects decided (${totals.votes} votes)`)
@@ -242,10 +299,16 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
         if (v.kind === 'slow') return // holds one batch of leases and never votes in time
         const votes: Assessment[] = prospects.flatMap((p) => {
           // The ground truth is the simulator's own: the prospect carries nothing but the lead. A
-          // prospect decided while this batch was on its way is no longer remembered: no vote.
+          // prospect decided while this batch was on its way is no longer remembered: no vote. A
+          // golden lead is known by its email (the operator's list), whatever its id.
           const index = indexOf.get(p.prospect_id)
-          if (index === undefined) return []
-          const valid = verdict(v, index)
+          const goldenValid = index === undefined ? goldenTruth.get(p.prospect.email as string) : undefined
+          if (index === undefined && goldenValid === undefined) return []
+          if (goldenValid !== undefined) goldenPending.set(p.prospect_id, goldenValid)
+          const valid =
+            index !== undefined
+              ? verdict(v, String(index), truth(index))
+              : verdict(v, `golden:${String(p.prospect.email)}`, goldenValid!)
           return [
             {
               prospect_id: p.prospect_id,
@@ -256,9 +319,13 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
           ]
         })
         if (votes.length === 0) continue // decided meanwhile: held leases of decided prospects never come back
-        record(await v.service.submit(votes))
+        record(await v.service.submit(votes), v, votes)
       }
     }
+
+    await operator.updateSettings({golden_rate: options.goldenRate})
+    for (let start = 0; start < goldenInputs.length; start += 5_000)
+      await operator.addGoldenLeads(goldenInputs.slice(start, start + 5_000))
 
     const epochs: SimulationSummary['epochs'] = []
     const perEpoch = Math.ceil(options.prospects / options.epochs)
@@ -321,6 +388,14 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
         noise: options.noise,
         valid_rate: options.validRate,
       },
+      golden: {
+        leads: options.goldenLeads,
+        rate: options.goldenRate,
+        valid_share: options.goldenValidRate,
+        consensus_decided: golden.decided,
+        consensus_correct: golden.correct,
+        consensus_accuracy: golden.decided === 0 ? null : ratio(golden.correct, golden.decided),
+      },
       prospects: options.prospects,
       decided: totals.decided,
       accepted: totals.accepted,
@@ -332,6 +407,15 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
       votes: totals.votes,
       refused_votes: totals.refused,
       lapsed_leases: totals.lapsed,
+      validator_accuracy: validators.map((v) => {
+        const a = accuracyOf.get(v.hotkey)!
+        return {
+          validator_hotkey: v.hotkey,
+          kind: v.kind,
+          votes: a.votes,
+          accuracy: a.votes === 0 ? null : ratio(a.correct, a.votes),
+        }
+      }),
       epochs,
       participants,
     }

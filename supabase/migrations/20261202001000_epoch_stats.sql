@@ -60,7 +60,7 @@ as $$
   with decided as (
     select q.*, extract(epoch from q.consensus_timestamp - q.created_at) as seconds
       from public.prospect_queue q
-     where q.consensus_epoch = p_epoch
+     where q.consensus_epoch = p_epoch and q.golden_lead_id is null -- miners' prospects; golden leads are scored apart
   )
   select (count(*) filter (where d.consensus_status in ('accepted', 'rejected')))::integer,
          (count(*) filter (where d.consensus_status = 'accepted'))::integer,
@@ -81,25 +81,16 @@ as $$
                          from public.validation_tracking t where t.prospect_id = d.id) v
 $$;
 
--- The golden scores of an epoch: validator_hotkey null is the consensus. The one place that reads
--- leadpoet.golden_scores (golden leads, their own migration): until that function exists, an epoch
--- has no golden scores and this returns no rows.
+-- The golden scores of an epoch (leadpoet.golden_scores): validator_hotkey null is the consensus.
 create function leadpoet.epoch_golden_figures(p_epoch bigint)
 returns table (validator_hotkey text, golden_votes integer, true_positive integer, false_positive integer,
                true_negative integer, false_negative integer, accuracy numeric)
-language plpgsql stable
+language sql stable
 set search_path = pg_catalog, pg_temp
 as $$
-begin
-  if to_regprocedure('leadpoet.golden_scores(bigint)') is null then
-    return;
-  end if;
-  return query execute
-    'select g.validator_hotkey, g.golden_votes::integer, g.true_positive::integer, g.false_positive::integer,
-            g.true_negative::integer, g.false_negative::integer, g.accuracy::numeric
-       from leadpoet.golden_scores($1) g'
-    using p_epoch;
-end
+  select g.validator_hotkey, g.golden_votes, g.true_positive, g.false_positive, g.true_negative,
+         g.false_negative, g.accuracy
+    from leadpoet.golden_scores(p_epoch) g
 $$;
 
 -- Weights for epoch E are set during epoch E + 1 (`epoch weights` sets the epoch that just ended):
@@ -162,7 +153,8 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- Closing takes the stats snapshot too (the one added line: `perform leadpoet.snapshot_epoch_stats`).
+-- Closing takes the stats snapshot too: close_epoch as 20261202000900_golden_leads defines it, plus the
+-- one line `perform leadpoet.snapshot_epoch_stats`.
 
 create or replace function public.close_epoch(p_epoch bigint default null)
 returns jsonb
@@ -190,7 +182,7 @@ begin
   insert into leadpoet.epoch_closures (epoch_number, closed_by, decided_leads, accepted_leads)
   select v_epoch, v_caller.hotkey, count(*), count(*) filter (where q.consensus_status = 'accepted')
     from public.prospect_queue q
-   where q.consensus_epoch = v_epoch and q.consensus_status in ('accepted', 'rejected')
+   where q.consensus_epoch = v_epoch and q.consensus_status in ('accepted', 'rejected') and q.golden_lead_id is null
   on conflict (epoch_number) do nothing
   returning * into v_closure;
 
@@ -200,9 +192,10 @@ begin
   else
     insert into leadpoet.epoch_validator_eligibility
       (epoch_number, validator_hotkey, decided_leads, matching_votes, timeout_votes, agreement, leases, voted,
-       released, lapsed, abandoned_share, eligible, failed_rules)
+       released, lapsed, abandoned_share, eligible, failed_rules, golden_votes, golden_correct, golden_accuracy, golden_rule)
     select v_epoch, e.validator_hotkey, e.decided_leads, e.matching_votes, e.timeout_votes, e.agreement, e.leases,
-           e.voted, e.released, e.lapsed, e.abandoned_share, e.eligible, e.failed_rules
+           e.voted, e.released, e.lapsed, e.abandoned_share, e.eligible, e.failed_rules,
+           e.golden_votes, e.golden_correct, e.golden_accuracy, e.golden_rule
       from leadpoet.live_eligibility(v_epoch) e;
     insert into leadpoet.epoch_miner_weights (epoch_number, miner_hotkey, accepted_leads, share)
     select v_epoch, w.miner_hotkey, w.accepted_leads, w.share from leadpoet.live_miner_weights(v_epoch) w;
@@ -261,9 +254,10 @@ as $$
     from (select count(*)::integer as pending,
                  (count(*) filter (where q.first_leased_block is null))::integer as never_pulled,
                  min(q.created_at) as oldest
-            from public.prospect_queue q where q.consensus_status = 'pending') p
+            from public.prospect_queue q where q.consensus_status = 'pending' and q.golden_lead_id is null) p
    cross join (select max(q.consensus_timestamp) as last_at
-                 from public.prospect_queue q where q.consensus_status in ('accepted', 'rejected')) d
+                 from public.prospect_queue q
+                where q.consensus_status in ('accepted', 'rejected') and q.golden_lead_id is null) d
 $$;
 
 -- ---------------------------------------------------------------------------------------------
@@ -404,7 +398,7 @@ begin
                       '[]'::jsonb)
         from (select q.consensus_status, q.decision_reason, count(*)::integer as n
                 from public.prospect_queue q
-               where q.consensus_status in ('accepted', 'rejected', 'expired')
+               where q.consensus_status in ('accepted', 'rejected', 'expired') and q.golden_lead_id is null
                group by q.consensus_status, q.decision_reason) d),
     -- every hotkey that ever committed, so a first expiry is an increase from 0
     'weight_commits_expired_total', (

@@ -1,5 +1,5 @@
--- Undoes 20261202001000_epoch_stats: the stats snapshots and consensus_metrics go; close_epoch and
--- consensus_stats are again those of 20261202000300_consensus_rules_functions.
+-- Undoes 20261202001000_epoch_stats: the stats snapshots and consensus_metrics go; close_epoch is again
+-- that of 20261202000900_golden_leads, consensus_stats that of 20261202000300_consensus_rules_functions.
 drop function if exists public.consensus_metrics();
 
 create or replace function public.close_epoch(p_epoch bigint default null)
@@ -28,7 +28,7 @@ begin
   insert into leadpoet.epoch_closures (epoch_number, closed_by, decided_leads, accepted_leads)
   select v_epoch, v_caller.hotkey, count(*), count(*) filter (where q.consensus_status = 'accepted')
     from public.prospect_queue q
-   where q.consensus_epoch = v_epoch and q.consensus_status in ('accepted', 'rejected')
+   where q.consensus_epoch = v_epoch and q.consensus_status in ('accepted', 'rejected') and q.golden_lead_id is null
   on conflict (epoch_number) do nothing
   returning * into v_closure;
 
@@ -38,9 +38,10 @@ begin
   else
     insert into leadpoet.epoch_validator_eligibility
       (epoch_number, validator_hotkey, decided_leads, matching_votes, timeout_votes, agreement, leases, voted,
-       released, lapsed, abandoned_share, eligible, failed_rules)
+       released, lapsed, abandoned_share, eligible, failed_rules, golden_votes, golden_correct, golden_accuracy, golden_rule)
     select v_epoch, e.validator_hotkey, e.decided_leads, e.matching_votes, e.timeout_votes, e.agreement, e.leases,
-           e.voted, e.released, e.lapsed, e.abandoned_share, e.eligible, e.failed_rules
+           e.voted, e.released, e.lapsed, e.abandoned_share, e.eligible, e.failed_rules,
+           e.golden_votes, e.golden_correct, e.golden_accuracy, e.golden_rule
       from leadpoet.live_eligibility(v_epoch) e;
     insert into leadpoet.epoch_miner_weights (epoch_number, miner_hotkey, accepted_leads, share)
     select v_epoch, w.miner_hotkey, w.accepted_leads, w.share from leadpoet.live_miner_weights(v_epoch) w;

@@ -216,7 +216,7 @@ describe('anti-gaming through PostgREST', () => {
   })
 
   describe('no cherry-picking', () => {
-    it('given a pulled prospect, then a validator sees neither its miner nor its holders before the decision, and both after', async () => {
+    it('given a pulled prospect, then a validator sees neither its miner nor its holders before the decision, and after it the holders but never the miner', async () => {
       const m = await world.as(miner(1))
       const [id] = (await m.enqueue([lead(1)])).prospect_ids
       const validators = await Promise.all([1, 2, 3].map((n) => world.as(validator(n))))
@@ -226,7 +226,9 @@ describe('anti-gaming through PostgREST', () => {
       expect((await world.operator.prospect(id!)).miner_hotkey).toBe(miner(1).hotkey)
       for (const v of validators.slice(1)) await v.pull(1)
       for (const v of validators) await v.submit([{prospect_id: id!, is_valid: true, score: 1}])
-      expect(await validators[0]!.prospect(id!)).toMatchObject({miner_hotkey: miner(1).hotkey, holders: 3})
+      // Never the miner, even decided: a golden lead has none, and a validator must not tell them apart.
+      expect(await validators[0]!.prospect(id!)).toMatchObject({miner_hotkey: null, holders: 3})
+      expect((await world.operator.prospect(id!)).miner_hotkey).toBe(miner(1).hotkey)
     })
 
     it('given a release, then it needs a known reason and counts against the validator', async () => {

@@ -184,6 +184,11 @@ async function independentEligibility(world: World, epoch: number): Promise<Vali
         abandoned_share: null,
         eligible: false,
         failed_rules: [],
+        // no golden leads in this scenario: the golden rule does not apply
+        golden_votes: 0,
+        golden_correct: 0,
+        golden_accuracy: null,
+        golden_rule: 'not_applied',
       })
     }
     return rows.get(hotkey)!

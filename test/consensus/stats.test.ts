@@ -195,41 +195,73 @@ describe.each(BACKENDS)('epoch stats on %s', (backend) => {
     expect(metrics.last_closed?.epoch).toBe(1)
   })
 
-  it('given the golden-leads scores, then close_epoch snapshots them with FP and FN rates, per validator and for the consensus', async () => {
-    // leadpoet.golden_scores belongs to the golden-leads migration; this stands in for it with its
-    // contract (validator_hotkey null = the consensus) to show the snapshot and the rates.
-    await world.sql.exec(`
-      create function leadpoet.golden_scores(p_epoch bigint)
-      returns table (validator_hotkey text, golden_votes int, true_positive int, false_positive int,
-                     true_negative int, false_negative int, accuracy numeric)
-      language sql stable as $$
-        select * from (values ('${V(1)}', 10, 4, 1, 4, 1, 0.8), (null, 8, 4, 0, 3, 1, 0.875)) g
-         where p_epoch = 1
-      $$`)
-    try {
-      await runEpochOne()
-      await world.enterEpoch(2)
-      await world.operator.closeEpoch(1)
-      const stats = await world.operator.stats(1)
-      expect(stats.consensus_golden).toEqual({
-        golden_votes: 8,
-        true_positive: 4,
-        false_positive: 0,
-        true_negative: 3,
-        false_negative: 1,
-        accuracy: 0.875,
-        false_positive_rate: 0,
-        false_negative_rate: 0.2,
-      })
-      expect(stats.validators.find((v) => v.validator_hotkey === V(1))?.golden).toMatchObject({
-        false_positive_rate: 0.2,
-        false_negative_rate: 0.2,
-      })
-      expect(stats.validators.find((v) => v.validator_hotkey === V(2))?.golden).toBeNull()
-      await world.sql.exec('drop function leadpoet.golden_scores(bigint)')
-      expect((await world.operator.stats(1)).consensus_golden?.accuracy).toBe(0.875) // from the snapshot
-    } finally {
-      await world.sql.exec('drop function if exists leadpoet.golden_scores(bigint)')
+  it('given golden leads voted in an epoch, then close_epoch snapshots their scores with FP and FN rates, per validator and for the consensus', async () => {
+    await world.enterEpoch(1)
+    await world.operator.updateSettings({golden_rate: 0.5})
+    await world.operator.addGoldenLeads([1, 2, 3, 4].map((n) => ({prospect: lead(`gold-${n}`), is_valid: n % 2 === 0})))
+    await (await world.as(miner(1))).enqueue(['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map(lead))
+    const expected = async (): Promise<Map<string, boolean>> =>
+      new Map(
+        (
+          await world.sql.query<{id: string; expected_valid: boolean}>(
+            `select q.id::text, g.expected_valid from public.prospect_queue q
+               join leadpoet.golden_leads g on g.id = q.golden_lead_id`,
+          )
+        ).map((r) => [r.id, r.expected_valid]),
+      )
+    // validators 1 and 3 give the known answer on golden leads; validator 2 says valid to everything
+    for (const [i, v] of validators.slice(0, 3).entries()) {
+      const {prospects} = await v.pull(10)
+      const known = await expected()
+      await v.submit(
+        prospects.map((p) => ({
+          prospect_id: p.prospect_id,
+          is_valid: i === 1 ? true : (known.get(p.prospect_id) ?? true),
+          score: 0.5,
+        })),
+      )
     }
+    type Scores = {
+      validator_hotkey: string | null
+      golden_votes: number
+      true_positive: number
+      false_positive: number
+      true_negative: number
+      false_negative: number
+    }
+    const live = await world.sql.query<Scores>(
+      `select validator_hotkey, golden_votes, true_positive, false_positive, true_negative, false_negative
+         from leadpoet.golden_scores(1)`,
+    )
+    const consensus = live.find((r) => r.validator_hotkey === null)!
+    expect(consensus.golden_votes).toBeGreaterThan(0)
+    expect(consensus).toMatchObject({false_positive: 0, false_negative: 0}) // two of three voted right
+    const lenient = live.find((r) => r.validator_hotkey === V(2))!
+    expect(lenient.false_positive).toBeGreaterThan(0)
+
+    await world.enterEpoch(2)
+    await world.operator.closeEpoch(1)
+    const rates = (r: Scores) => ({
+      golden_votes: r.golden_votes,
+      true_positive: r.true_positive,
+      false_positive: r.false_positive,
+      true_negative: r.true_negative,
+      false_negative: r.false_negative,
+      false_positive_rate:
+        r.false_positive + r.true_negative === 0
+          ? null
+          : Number((r.false_positive / (r.false_positive + r.true_negative)).toFixed(4)),
+      false_negative_rate:
+        r.false_negative + r.true_positive === 0
+          ? null
+          : Number((r.false_negative / (r.false_negative + r.true_positive)).toFixed(4)),
+    })
+    const closed = await world.operator.stats(1)
+    expect(closed.consensus_golden).toMatchObject(rates(consensus))
+    expect(closed.validators.find((v) => v.validator_hotkey === V(2))?.golden).toMatchObject(rates(lenient))
+    // the snapshot stays when the epoch's votes are cleared
+    await world.enterEpoch(4)
+    expect((await world.operator.clearOldEpochs()).cleared_epochs).toContain(1)
+    expect((await world.operator.stats(1)).consensus_golden).toEqual(closed.consensus_golden)
   })
 })

@@ -25,7 +25,7 @@ describe.skipIf(skipWithoutPromtool)(skipWithoutPromtool ? `${NAME}: skipped, ${
 
   /**
    * Epoch 1: validators 1-3 decide two prospects (one unanimously), validator 4 leases a third and
-   * never votes; golden scores for the epoch; closed in epoch 2, where validator 1 commits weights
+   * never votes; closed in epoch 2 with golden scores in its snapshot, where validator 1 commits weights
    * and validator 2's commit expires unrevealed. Now epoch 3: epoch 1's weight window is over.
    */
   beforeAll(async () => {
@@ -36,15 +36,6 @@ describe.skipIf(skipWithoutPromtool)(skipWithoutPromtool ? `${NAME}: skipped, ${
       XDG_CONFIG_HOME: path.join(home, 'config'),
       LEADPOET_DB: world.databaseUrl!,
     }
-    // leadpoet.golden_scores belongs to the golden-leads migration; this stands in for its contract
-    // (validator_hotkey null = the consensus) so the golden metrics are exported and linted.
-    await world.sql.exec(`
-      create function leadpoet.golden_scores(p_epoch bigint)
-      returns table (validator_hotkey text, golden_votes int, true_positive int, false_positive int,
-                     true_negative int, false_negative int, accuracy numeric)
-      language sql stable as $$
-        select * from (values ('${V(1)}', 10, 4, 1, 4, 1, 0.8), (null, 12, 5, 1, 4, 2, 0.75)) g where p_epoch = 1
-      $$`)
     const validators = await Promise.all([1, 2, 3, 4].map((n) => world.as(validator(n))))
     await world.enterEpoch(1)
     const {prospect_ids: ids} = await (
@@ -60,6 +51,14 @@ describe.skipIf(skipWithoutPromtool)(skipWithoutPromtool ? `${NAME}: skipped, ${
     await validators[3]!.pull(1)
     await world.enterEpoch(2)
     await world.operator.closeEpoch(1)
+    // Golden scores with known figures, as the closing snapshot holds them (the golden tests cover how
+    // they are scored; here, how they are exported). '' is the consensus.
+    await world.sql.query(
+      `insert into leadpoet.epoch_golden_scores (epoch_number, validator_hotkey, golden_votes, true_positive,
+                                                 false_positive, true_negative, false_negative, accuracy)
+       values (1, $1, 10, 4, 1, 4, 1, 0.8), (1, '', 12, 5, 1, 4, 2, 0.75)`,
+      [V(1)],
+    )
     const {blocks_per_epoch: blocks} = await world.operator.settings()
     const first = new DatabaseCommitStore(validators[0]!.adapter)
     const committed = await first.save(pendingCommit({hotkey: V(1), chainEpoch: 41, submittedAtBlock: 2 * blocks + 5}))

@@ -75,7 +75,8 @@ export async function createWorld(backend: Backend, options: {poolSize?: number}
       await sql.exec(`
         truncate public.prospect_queue, public.leads, public.validation_tracking, leadpoet.prospect_leases,
                  leadpoet.validator_queue_positions, leadpoet.epoch_closures, leadpoet.epoch_probation_status,
-                 leadpoet.weight_commits cascade;
+                 leadpoet.weight_commits, leadpoet.golden_leads, leadpoet.golden_serves,
+                 leadpoet.golden_validator_state, leadpoet.golden_votes, leadpoet.golden_decisions cascade;
         delete from leadpoet.settings;
         insert into leadpoet.settings default values;
         update leadpoet.chain_anchor set block_number = 0, seen_at = now();`)
