@@ -323,7 +323,12 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
       }
     }
 
-    await operator.updateSettings({golden_rate: options.goldenRate})
+    // The simulated miners bring the whole workload at once: lift the per-miner quota of waiting
+    // prospects on this throwaway database (1,000 by default), or most of it would be refused.
+    await operator.updateSettings({
+      golden_rate: options.goldenRate,
+      max_pending_per_miner: Math.min(1_000_000, Math.max(1_000, options.prospects)),
+    })
     for (let start = 0; start < goldenInputs.length; start += 5_000)
       await operator.addGoldenLeads(goldenInputs.slice(start, start + 5_000))
 
@@ -339,8 +344,10 @@ async function run(options: SimulationOptions, dir: string): Promise<Omit<Simula
       for (const [m, indexes] of byMiner.entries()) {
         for (let start = 0; start < indexes.length; start += 500) {
           const chunk = indexes.slice(start, start + 500)
-          const {prospect_ids} = await miners[m]!.enqueue(chunk.map(simulatedLead))
-          prospect_ids.forEach((id, k) => indexOf.set(id, chunk[k]!))
+          const {results} = await miners[m]!.enqueue(chunk.map(simulatedLead))
+          const refused = results.find((r) => r.outcome !== 'queued')
+          if (refused) throw new Error(`a simulated prospect was refused: ${refused.outcome} ${refused.message ?? ''}`)
+          for (const r of results) indexOf.set(r.prospect_id!, chunk[r.index - 1]!)
         }
       }
       progress(`epoch ${e}/${options.epochs}: queued ${end - next} prospects; validators at work`)
