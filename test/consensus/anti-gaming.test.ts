@@ -1,23 +1,13 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {RPC_FUNCTIONS} from '../../src/adapters/rpc-adapter.js'
 import {SupabaseRpcAdapter} from '../../src/adapters/supabase-adapter.js'
-import {LeadpoetError} from '../../src/errors.js'
 import {LEAD_FIELDS} from '../../src/lead.js'
 import {ConsensusService} from '../../src/service/consensus.js'
 import {createWorld, hotkeyOf, miner, validator, type World} from '../support/world.js'
+import {refusalOf} from '../support/refusal.js'
 
 // What a registered miner or validator can try inside its own role, through the real PostgREST,
 // with the database checked after each attempt: nothing is written where a request is refused.
-
-async function refusal(promise: Promise<unknown>): Promise<LeadpoetError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof LeadpoetError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
 
 const lead = (n: number | string, extra: Record<string, unknown> = {}) => ({
   email: `p${n}@anti-gaming.example`,
@@ -237,7 +227,7 @@ describe('anti-gaming through PostgREST', () => {
       const v = await world.as(validator(1))
       const {prospects} = await v.pull(2)
       const ids = prospects.map((p) => p.prospect_id)
-      expect((await refusal(v.release(ids, 'no reason' as 'cannot_judge'))).code).toBe('INVALID_INPUT')
+      expect((await refusalOf(v.release(ids, 'no reason' as 'cannot_judge'))).code).toBe('INVALID_INPUT')
       expect(await v.release(ids, 'network_unhealthy')).toMatchObject({released: 2, reason: 'network_unhealthy'})
       const [row] = (await world.operator.eligibility()).validators
       expect(row).toMatchObject({
@@ -284,8 +274,8 @@ describe('anti-gaming through PostgREST', () => {
         'self_vote',
       )
       // Owners are the operator's to record, and must be addresses.
-      expect((await refusal(sibling.recordHotkeyOwners({[minerKey]: coldkey}))).code).toBe('FORBIDDEN')
-      expect((await refusal(world.operator.recordHotkeyOwners({[minerKey]: 'not-an-address'}))).code).toBe(
+      expect((await refusalOf(sibling.recordHotkeyOwners({[minerKey]: coldkey}))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(world.operator.recordHotkeyOwners({[minerKey]: 'not-an-address'}))).code).toBe(
         'INVALID_INPUT',
       )
     })
@@ -297,7 +287,7 @@ describe('anti-gaming through PostgREST', () => {
       for (const spelling of [`${alice} `, alice.toLowerCase(), `x${alice.slice(1)}`, '']) {
         // A token signed with the project's secret (as a careless issuer might mint it).
         const client = await world.postgrest!.clientFor({hotkey: spelling, role: 'validator'})
-        const refused = await refusal(new ConsensusService(new SupabaseRpcAdapter(client)).pull(1))
+        const refused = await refusalOf(new ConsensusService(new SupabaseRpcAdapter(client)).pull(1))
         expect([spelling, refused.code]).toEqual([spelling, 'NOT_AUTHENTICATED'])
       }
       expect(await world.sql.query('select count(*)::int as n from leadpoet.validator_queue_positions')).toEqual([
@@ -327,7 +317,7 @@ describe('anti-gaming through PostgREST', () => {
     })
 
     it('given a listing of more than 1,000 rows, then it is refused', async () => {
-      expect((await refusal(world.operator.listProspects({limit: 10_000}))).code).toBe('INVALID_INPUT')
+      expect((await refusalOf(world.operator.listProspects({limit: 10_000}))).code).toBe('INVALID_INPUT')
     })
   })
 
@@ -336,7 +326,7 @@ describe('anti-gaming through PostgREST', () => {
       await world.enterEpoch(20)
       await world.operator.closeEpoch(19)
       const before = await world.operator.clock()
-      const refused = await refusal(world.operator.setChainAnchor(before.block, new Date('2001-01-01T00:00:00Z')))
+      const refused = await refusalOf(world.operator.setChainAnchor(before.block, new Date('2001-01-01T00:00:00Z')))
       expect(refused.code).toBe('INVALID_INPUT')
       expect(refused.message).toContain('more than three epochs away')
       expect((await world.operator.clock()).epoch).toBe(before.epoch)

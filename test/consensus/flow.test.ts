@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
-import type {LeadpoetError} from '../../src/errors.js'
 import type {ConsensusService} from '../../src/service/consensus.js'
 import type {Assessment} from '../../src/service/results.js'
 import {BACKENDS, createWorld, miner, validator, type World} from '../support/world.js'
+import {refusalOf} from '../support/refusal.js'
 
 // The same behaviour on every backend: direct Postgres, embedded PGlite, and PostgREST via supabase-js.
 
@@ -35,15 +35,6 @@ const vote = (prospectId: string, isValid: boolean, score = isValid ? 0.9 : 0.2)
   score,
   rejection_reasons: isValid ? [] : [{check: 'email', message: 'mailbox does not exist', fields: ['email']}],
 })
-
-async function rejects(promise: Promise<unknown>): Promise<LeadpoetError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as LeadpoetError
-  }
-  throw new Error('expected the call to be refused')
-}
 
 describe.each(BACKENDS)('consensus on %s', (backend) => {
   let world: World
@@ -420,7 +411,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       await v.pull(1)
       await v.submit([vote(inOne!, true)])
     }
-    expect((await rejects(world.operator.closeEpoch(1))).code).toBe('EPOCH_NOT_OVER')
+    expect((await refusalOf(world.operator.closeEpoch(1))).code).toBe('EPOCH_NOT_OVER')
 
     await world.enterEpoch(2)
     const [inTwo] = await enqueue(1)
@@ -476,7 +467,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
   it('given a closed epoch, then a chain anchor far from the clock is refused unless forced', async () => {
     await world.enterEpoch(3)
     await world.operator.closeEpoch(2)
-    const typo = await rejects(world.operator.setChainAnchor(3 * 360 * 1000))
+    const typo = await refusalOf(world.operator.setChainAnchor(3 * 360 * 1000))
     expect(typo).toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/more than three epochs away/)})
     expect((await world.operator.clock()).epoch).toBe(3)
     await world.operator.setChainAnchor(5 * 360) // two epochs on: a clock that drifted, accepted
@@ -495,7 +486,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     const seenByA = await a.prospect(id!)
     expect(seenByA.votes.map((v) => v.validator_hotkey)).toEqual([V(1)])
     expect((await world.operator.prospect(id!)).votes).toHaveLength(2)
-    expect((await rejects((await world.as(miner(9))).prospect(id!))).code).toBe('UNKNOWN_PROSPECT')
+    expect((await refusalOf((await world.as(miner(9))).prospect(id!))).code).toBe('UNKNOWN_PROSPECT')
 
     await c.pull(1)
     await c.submit([vote(id!, false)])
@@ -537,7 +528,7 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
     expect((await minerOne.listProspects()).prospects.map((p) => p.prospect_id)).toEqual([mine])
     expect((await world.operator.listProspects({status: 'pending'})).prospects).toHaveLength(2)
     expect((await world.operator.listProspects({status: 'accepted'})).prospects).toHaveLength(0)
-    expect((await rejects(validators[0]!.listProspects())).code).toBe('FORBIDDEN')
+    expect((await refusalOf(validators[0]!.listProspects())).code).toBe('FORBIDDEN')
   })
 
   it('reports the epoch statistics: decisions, time to consensus, work and agreement per validator', async () => {
@@ -618,14 +609,14 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
         vote(ids[0]!, true),
         ...(items as Record<string, unknown>[]).map((item) => ({prospect_id: ids[1], ...item})),
       ]
-      const error = await rejects(validators[0]!.submit(batch as Assessment[]))
+      const error = await refusalOf(validators[0]!.submit(batch as Assessment[]))
       expect(error.code).toBe(code)
       expect(error.message).toMatch(message)
       await nothingWritten()
     })
 
     it('an empty batch', async () => {
-      expect(await rejects(validators[0]!.submit([]))).toMatchObject({
+      expect(await refusalOf(validators[0]!.submit([]))).toMatchObject({
         code: 'INVALID_INPUT',
         message: expect.stringMatching(/empty batch/),
       })
@@ -636,36 +627,36 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
       await world.operator.updateSettings({max_batch_size: 2})
       const ids = await enqueue(2)
       await validators[0]!.pull(2)
-      const error = await rejects(validators[0]!.submit([...ids, ids[0]!].map((id) => vote(id, true))))
+      const error = await refusalOf(validators[0]!.submit([...ids, ids[0]!].map((id) => vote(id, true))))
       expect(error.code).toBe('BATCH_TOO_LARGE')
-      expect((await rejects(validators[0]!.pull(3))).code).toBe('BATCH_TOO_LARGE')
-      expect((await rejects(minerOne.enqueue([lead(1), lead(2), lead(3)]))).code).toBe('BATCH_TOO_LARGE')
+      expect((await refusalOf(validators[0]!.pull(3))).code).toBe('BATCH_TOO_LARGE')
+      expect((await refusalOf(minerOne.enqueue([lead(1), lead(2), lead(3)]))).code).toBe('BATCH_TOO_LARGE')
       await nothingWritten()
     })
 
     it('the same prospect twice in one batch', async () => {
       const [id] = await enqueue(1)
       await validators[0]!.pull(1)
-      const error = await rejects(validators[0]!.submit([vote(id!, true), vote(id!, true)]))
+      const error = await refusalOf(validators[0]!.submit([vote(id!, true), vote(id!, true)]))
       expect(error).toMatchObject({code: 'INVALID_INPUT', message: expect.stringMatching(/appears twice/)})
       await nothingWritten()
     })
 
     it('a non-positive pull limit and malformed prospects', async () => {
-      expect((await rejects(validators[0]!.pull(0))).code).toBe('INVALID_INPUT')
-      const error = await rejects(minerOne.enqueue([lead(1), 'not an object', lead(2)]))
+      expect((await refusalOf(validators[0]!.pull(0))).code).toBe('INVALID_INPUT')
+      const error = await refusalOf(minerOne.enqueue([lead(1), 'not an object', lead(2)]))
       expect(error).toMatchObject({code: 'INVALID_INPUT', message: 'prospect 2 is a JSON string, not an object'})
       // an oversized prospect is refused on its own row, not queued
       const big = await minerOne.enqueue([{...lead(3), business: 'x'.repeat(70_000)}])
       expect(big).toMatchObject({enqueued: 0, refused: 1, results: [{outcome: 'too_large'}]})
       expect(big.results[0]!.message).toMatch(/over 16 KiB/)
-      expect((await rejects(minerOne.enqueue([]))).code).toBe('INVALID_INPUT')
+      expect((await refusalOf(minerOne.enqueue([]))).code).toBe('INVALID_INPUT')
       expect(await world.sql.query('select 1 from public.prospect_queue')).toHaveLength(0)
     })
 
     it('settings that break the rules', async () => {
-      expect((await rejects(world.operator.updateSettings({majority: 1}))).message).toMatch(/settings refused/)
-      expect((await rejects(world.operator.updateSettings({bogus: 1} as never))).message).toMatch(
+      expect((await refusalOf(world.operator.updateSettings({majority: 1}))).message).toMatch(/settings refused/)
+      expect((await refusalOf(world.operator.updateSettings({bogus: 1} as never))).message).toMatch(
         /unknown setting bogus/,
       )
       expect(await world.operator.settings()).toMatchObject({quorum: 3, majority: 2})
@@ -675,15 +666,15 @@ describe.each(BACKENDS)('consensus on %s', (backend) => {
   describe('roles', () => {
     it('refuses a caller in the wrong role', async () => {
       const [id] = await enqueue(1)
-      expect((await rejects(minerOne.pull(1))).code).toBe('FORBIDDEN')
-      expect((await rejects(minerOne.submit([vote(id!, true)]))).code).toBe('FORBIDDEN')
-      expect((await rejects(validators[0]!.enqueue([lead(1)]))).code).toBe('FORBIDDEN')
-      expect((await rejects(validators[0]!.sweep())).code).toBe('FORBIDDEN')
-      expect((await rejects(validators[0]!.closeEpoch(0))).code).toBe('FORBIDDEN')
-      expect((await rejects(minerOne.minerWeights())).code).toBe('FORBIDDEN')
-      expect((await rejects(validators[0]!.setChainAnchor(10))).code).toBe('FORBIDDEN')
-      expect((await rejects(validators[0]!.updateSettings({quorum: 5}))).code).toBe('FORBIDDEN')
-      expect((await rejects(world.operator.pull(1))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(minerOne.pull(1))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(minerOne.submit([vote(id!, true)]))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(validators[0]!.enqueue([lead(1)]))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(validators[0]!.sweep())).code).toBe('FORBIDDEN')
+      expect((await refusalOf(validators[0]!.closeEpoch(0))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(minerOne.minerWeights())).code).toBe('FORBIDDEN')
+      expect((await refusalOf(validators[0]!.setChainAnchor(10))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(validators[0]!.updateSettings({quorum: 5}))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(world.operator.pull(1))).code).toBe('FORBIDDEN')
     })
 
     it('takes the miner from the claims, never from the input', async () => {

@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
-import {LeadpoetError} from '../../src/errors.js'
 import type {ConsensusService} from '../../src/service/consensus.js'
 import type {Assessment, GoldenLeadInput, PulledProspect} from '../../src/service/results.js'
 import {createWorld, hotkeyOf, type Backend, type World} from '../support/world.js'
+import {refusalOf} from '../support/refusal.js'
 
 const validatorIdentity = (n: number) => ({hotkey: hotkeyOf(`golden-validator-${n}`), role: 'validator' as const})
 const minerIdentity = {hotkey: hotkeyOf('golden-miner'), role: 'miner' as const}
@@ -17,15 +17,6 @@ const realLead = (tag: string, n: number) => ({
   email: `${tag}${n}@realco${n}.example`,
   role: 'Head of Sales',
 })
-
-async function rejection(work: Promise<unknown>): Promise<LeadpoetError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(LeadpoetError)
-  return error as LeadpoetError
-}
 
 describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)', (backend) => {
   let world: World
@@ -317,7 +308,7 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
       )
     }
     // 0 right of 4: even the 95 % upper bound (0.49) is under 0.7.
-    const refused = await rejection(inverter.pull(4))
+    const refused = await refusalOf(inverter.pull(4))
     expect(refused.code).toBe('NOT_ELIGIBLE')
     expect(refused.message).toContain('min_golden_accuracy')
     expect((await honest.pull(4)).prospects.length).toBeGreaterThan(0)
@@ -389,9 +380,9 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
 
   it('given a validator or a miner, then adding, listing and retiring golden leads is refused; the operator can retire, and a retired lead is never served', async () => {
     for (const caller of [validators[0]!, miner]) {
-      expect((await rejection(caller.addGoldenLeads([goldenLead(1, true)]))).code).toBe('FORBIDDEN')
-      expect((await rejection(caller.listGoldenLeads())).code).toBe('FORBIDDEN')
-      expect((await rejection(caller.retireGoldenLeads([crypto.randomUUID()]))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(caller.addGoldenLeads([goldenLead(1, true)]))).code).toBe('FORBIDDEN')
+      expect((await refusalOf(caller.listGoldenLeads())).code).toBe('FORBIDDEN')
+      expect((await refusalOf(caller.retireGoldenLeads([crypto.randomUUID()]))).code).toBe('FORBIDDEN')
     }
     expect(await world.sql.query('select * from leadpoet.golden_leads')).toEqual([])
 
@@ -399,7 +390,7 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
     const retired = await world.operator.retireGoldenLeads([golden_ids[0]!])
     expect(retired).toEqual({retired: 1, results: [{golden_id: golden_ids[0], outcome: 'retired'}]})
     expect((await world.operator.retireGoldenLeads([golden_ids[0]!])).results[0]!.outcome).toBe('already_retired')
-    expect((await rejection(world.operator.retireGoldenLeads([crypto.randomUUID()]))).code).toBe('UNKNOWN_GOLDEN_LEAD')
+    expect((await refusalOf(world.operator.retireGoldenLeads([crypto.randomUUID()]))).code).toBe('UNKNOWN_GOLDEN_LEAD')
     expect((await world.operator.listGoldenLeads()).golden.map((g) => g.golden_id)).toEqual([golden_ids[1]])
     expect((await world.operator.listGoldenLeads({includeRetired: true})).golden).toHaveLength(2)
 
@@ -419,11 +410,11 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
       [goldenLead(1, true), {prospect: {email: 'a@b.example'}, is_valid: true, extra: 1}],
     ] as unknown as GoldenLeadInput[][]
     for (const leads of bad) {
-      const error = await rejection(world.operator.addGoldenLeads(leads))
+      const error = await refusalOf(world.operator.addGoldenLeads(leads))
       expect(error.code).toBe('INVALID_INPUT')
       expect(error.message).toContain('golden lead 2')
     }
-    expect((await rejection(world.operator.addGoldenLeads([]))).code).toBe('INVALID_INPUT')
+    expect((await refusalOf(world.operator.addGoldenLeads([]))).code).toBe('INVALID_INPUT')
     expect(await world.sql.query('select * from leadpoet.golden_leads')).toEqual([])
   })
 })

@@ -4,7 +4,6 @@ import path from 'node:path'
 import {SignJWT} from 'jose'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {startGateway} from '../../src/dev/gateway.js'
-import {LeadpoetError} from '../../src/errors.js'
 import type {ConsensusService} from '../../src/service/consensus.js'
 import type {PulledProspect} from '../../src/service/results.js'
 import {SqlRpcAdapter} from '../../src/adapters/sql-adapter.js'
@@ -22,6 +21,7 @@ import type {OfflineChainProvider} from '../support/offline-chain.js'
 import {JWT_SECRET} from '../support/postgrest.js'
 import {startSubtensorNode, type SubtensorNode} from '../support/subtensor-node.js'
 import {createWorld, hotkeyOf, operatorIdentity, type World} from '../support/world.js'
+import {refusalOf} from '../support/refusal.js'
 
 // The seed's reward rule, through the real PostgREST: only validators whose votes matched the
 // decisions (on full-quorum decisions) get the miners' weights, and each sets them on chain with
@@ -32,16 +32,6 @@ const vote = (prospect: PulledProspect, isValid: boolean) => ({
   is_valid: isValid,
   score: 0.5,
 })
-
-async function codeOf(promise: Promise<unknown>): Promise<LeadpoetError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof LeadpoetError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('incentives through PostgREST: eligible validators set the weights with their own hotkeys', () => {
   let world: World
@@ -138,7 +128,7 @@ describe('incentives through PostgREST: eligible validators set the weights with
     ])
 
     // The inverter: NOT_ELIGIBLE, with its figures.
-    const refused = await codeOf(validators.inverter.minerWeights(1))
+    const refused = await refusalOf(validators.inverter.minerWeights(1))
     expect(refused.code).toBe('NOT_ELIGIBLE')
     expect(refused.exitCode).toBe(4)
     expect(refused.details).toMatchObject({
@@ -211,7 +201,7 @@ describe('incentives through PostgREST: eligible validators set the weights with
     // Epoch 2: the inverter is on probation. With a quorum of two, two honest validators are enough,
     // so the safety rule does not lift it.
     await world.operator.updateSettings({quorum: 2, majority: 2})
-    const onProbation = await codeOf(validators.inverter.pull(5))
+    const onProbation = await refusalOf(validators.inverter.pull(5))
     expect(onProbation.code).toBe('NOT_ELIGIBLE')
     expect(onProbation.message).toContain('on probation in epoch 2')
     await expect(validators.honestA.pull(5)).resolves.toMatchObject({prospects: []})
@@ -220,8 +210,8 @@ describe('incentives through PostgREST: eligible validators set the weights with
 
   it('given an epoch that is open, or over but not closed, then a validator is told to wait', async () => {
     await epochOneWithAnInverter()
-    expect((await codeOf(validators.honestA.minerWeights(2))).code).toBe('EPOCH_NOT_OVER')
-    const notClosed = await codeOf(validators.honestA.minerWeights(1))
+    expect((await refusalOf(validators.honestA.minerWeights(2))).code).toBe('EPOCH_NOT_OVER')
+    const notClosed = await refusalOf(validators.honestA.minerWeights(1))
     expect([notClosed.code, notClosed.exitCode]).toEqual(['EPOCH_NOT_CLOSED', 5])
     // The operator keeps full access, open epochs included.
     expect((await world.operator.minerWeights(2)).closed).toBe(false)
