@@ -4,6 +4,7 @@
  * with one validator holding its full lease cap.
  *
  *   npm run bench -- consensus [--validators 12] [--prospects 20000] [--batch 50] [--large 1000000] [--json]
+ *                              [--large-only] [--keep]
  *
  * It creates and drops its own database on DATABASE_URL (default: the local server).
  */
@@ -27,6 +28,10 @@ const {values: flags} = parseArgs({
     large: {type: 'string', default: '1000000'},
     miners: {type: 'string', default: '1000'},
     json: {type: 'boolean', default: false},
+    // Only the 1,000,000-prospect part (e.g. to profile pulls on the large queue).
+    'large-only': {type: 'boolean', default: false},
+    // Keep the database after the run (its name is printed) to look at it with psql.
+    keep: {type: 'boolean', default: false},
   },
   allowPositionals: true,
 })
@@ -199,6 +204,12 @@ async function main() {
   try {
     await migrate(sql)
     const direct = (identity: Identity) => new ConsensusService(new SqlRpcAdapter(sql, identity, false))
+    if (flags['large-only']) {
+      const large = await largeQueue(sql, direct)
+      if (flags.json) process.stdout.write(JSON.stringify(large) + '\n')
+      else console.table(large)
+      return
+    }
     const directResult = await drain('direct', direct, sql, DIRECT_ROUND_TRIPS_PER_CALL)
 
     postgrest = await startPostgrest(database.name)
@@ -249,7 +260,8 @@ async function main() {
   } finally {
     await postgrest?.stop()
     await sql.close()
-    await database.drop()
+    if (flags.keep) process.stderr.write(`kept database ${database.name}\n`)
+    else await database.drop()
   }
 }
 
