@@ -262,9 +262,11 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
       expect(byHotkey[validatorIdentity(n).hotkey]!.failed_rules).toContain('min_golden_accuracy')
     }
 
-    // Live, 2 right of 4 is no proof (95 % Wilson upper bound 0.85 >= 0.7): they still get work.
+    // Live, 2 right of 4 in all is no proof (95 % Wilson upper bound 0.85 >= 0.7), but each of them got
+    // both golden leads of one kind wrong (0 of 2: upper bound 0.66), so the live rule stops them.
     await enqueueReal(5, 'more')
-    for (const n of [1, 2, 3]) expect((await validators[n - 1]!.pull(5)).prospects.length).toBeGreaterThan(0)
+    expect((await validators[0]!.pull(5)).prospects.length).toBeGreaterThan(0)
+    for (const n of [2, 3]) expect((await refusalOf(validators[n - 1]!.pull(5))).code).toBe('NOT_ELIGIBLE')
 
     // The closing snapshot keeps the same figures, and ineligibility means probation.
     await world.enterEpoch(3)
@@ -309,6 +311,34 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
     }
     // 0 right of 4: even the 95 % upper bound (0.49) is under 0.7.
     const refused = await refusalOf(inverter.pull(4))
+    expect(refused.code).toBe('NOT_ELIGIBLE')
+    expect(refused.message).toContain('min_golden_accuracy')
+    expect((await honest.pull(4)).prospects.length).toBeGreaterThan(0)
+  })
+
+  it('given a validator that says valid to everything, then the live golden rule stops it after min_golden_votes golden votes, by the invalid ones it got all wrong', async () => {
+    await world.operator.updateSettings({golden_rate: 0.5, min_golden_votes: 10, min_golden_accuracy: 0.7})
+    await world.operator.addGoldenLeads(Array.from({length: 10}, (_, n) => goldenLead(n + 1, n % 2 === 0)))
+    await enqueueReal(40)
+    const [lazy, honest] = [validators[0]!, validators[1]!]
+    for (const v of [lazy, honest]) {
+      const {prospects} = await v.pull(20)
+      const answers = await goldenAnswers(prospects.map((p) => p.prospect_id))
+      expect([...answers.values()].filter((valid) => valid)).toHaveLength(5)
+      expect([...answers.values()].filter((valid) => !valid)).toHaveLength(5)
+      // The honest one gets one invalid golden lead wrong: 4 of 5 on that kind, 9 of 10 in all.
+      const slip = [...answers.entries()].find(([, valid]) => !valid)![0]
+      await v.submit(
+        prospects.map((p) => ({
+          prospect_id: p.prospect_id,
+          is_valid: v === lazy ? true : p.prospect_id === slip ? true : (answers.get(p.prospect_id) ?? true),
+          score: 0.5,
+        })),
+      )
+    }
+    // The lazy one: 5 of 10 right in all (upper bound 0.76, not under 0.7), but 0 of 5 invalid ones
+    // (upper bound 0.43).
+    const refused = await refusalOf(lazy.pull(4))
     expect(refused.code).toBe('NOT_ELIGIBLE')
     expect(refused.message).toContain('min_golden_accuracy')
     expect((await honest.pull(4)).prospects.length).toBeGreaterThan(0)
