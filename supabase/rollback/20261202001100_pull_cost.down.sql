@@ -1,6 +1,10 @@
 -- Undoes 20261202001100_pull_cost: the pull of 20261202000900_golden_leads (custom plans, the
--- overall live golden rule), the helpers as SQL functions, and the default fill of prospect_queue.
+-- overall live golden rule, golden slots counted over a validator's life at golden_rate), the helpers
+-- as SQL functions, and the default fill of prospect_queue.
 alter table public.prospect_queue reset (fillfactor);
+drop function if exists leadpoet.golden_slot_position(text, text, bigint, bigint, numeric, integer);
+alter table leadpoet.golden_validator_state drop column if exists epoch_number;
+alter function public.submit_assessments(jsonb) set plan_cache_mode = force_custom_plan;
 
 create or replace function leadpoet.current_block()
 returns bigint
@@ -31,7 +35,7 @@ as $$
     from leadpoet.settings s
 $$;
 
-create or replace function leadpoet.golden_slot_index(p_secret text, p_hotkey text, p_slot bigint, p_rate numeric)
+create function leadpoet.golden_slot_index(p_secret text, p_hotkey text, p_slot bigint, p_rate numeric)
 returns bigint
 language sql immutable
 set search_path = pg_catalog, pg_temp

@@ -77,8 +77,8 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
     return items
   }
 
-  it('given golden leads and a rate of 0.1, when a validator is served 200 items, then exactly 20 are golden, one in each stretch of ten, each a different golden lead', async () => {
-    await world.operator.updateSettings({golden_rate: 0.1})
+  it('given golden leads and a rate of 0.1, when a validator is served 200 items in an epoch, then its first min_golden_votes golden slots fall one in each pair of its first 20 items, then one in each stretch of ten: 28, each a different golden lead', async () => {
+    await world.operator.updateSettings({golden_rate: 0.1, min_golden_votes: 10})
     await world.operator.addGoldenLeads(Array.from({length: 50}, (_, i) => goldenLead(i, i % 2 === 0)))
     await enqueueReal(300)
 
@@ -86,10 +86,14 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
 
     expect(items).toHaveLength(200)
     const golden = await goldenIds(items.map((i) => i.prospect_id))
-    expect(golden.size).toBe(20)
-    // The k-th golden slot falls in serve positions [10k, 10k + 9].
-    for (let stretch = 0; stretch < 20; stretch++) {
-      const inStretch = items.slice(stretch * 10, stretch * 10 + 10).filter((i) => golden.has(i.prospect_id))
+    expect(golden.size).toBe(28)
+    // Warm-up: five times the rate (0.5), one golden slot in each pair of serve positions [2k, 2k + 1].
+    for (let pair = 0; pair < 10; pair++) {
+      expect(items.slice(pair * 2, pair * 2 + 2).filter((i) => golden.has(i.prospect_id))).toHaveLength(1)
+    }
+    // Then the rate: one in each stretch of ten from position 20.
+    for (let stretch = 0; stretch < 18; stretch++) {
+      const inStretch = items.slice(20 + stretch * 10, 30 + stretch * 10).filter((i) => golden.has(i.prospect_id))
       expect(inStretch).toHaveLength(1)
     }
     const served = await world.sql.query<{n: number; leads: number}>(
@@ -97,7 +101,31 @@ describe.each<Backend>(['postgres', 'pglite', 'postgrest'])('golden leads (%s)',
         where validator_hotkey = $1`,
       [validatorIdentity(1).hotkey],
     )
-    expect(served).toEqual([{n: 20, leads: 20}])
+    expect(served).toEqual([{n: 28, leads: 28}])
+  })
+
+  it('given a validator served past its warm-up, when the next epoch begins, then its golden slots start over: the warm-up again, at other places', async () => {
+    await world.operator.updateSettings({golden_rate: 0.1, min_golden_votes: 4})
+    // A fixed secret: the places are then the same from run to run (with a random one, the two
+    // epochs' places could coincide, about once in 16,000 runs).
+    await world.sql.query("update leadpoet.golden_secret set secret = 'golden-test-secret'")
+    await world.operator.addGoldenLeads(Array.from({length: 40}, (_, i) => goldenLead(i, i % 2 === 0)))
+    await world.enterEpoch(5)
+    await enqueueReal(80)
+    const positions = async () => {
+      const items = await pullAll(validators[0]!, 2, 20)
+      const golden = await goldenIds(items.map((i) => i.prospect_id))
+      return items.map((i, n) => (golden.has(i.prospect_id) ? n : -1)).filter((n) => n >= 0)
+    }
+    const first = await positions()
+    await world.enterEpoch(6)
+    const second = await positions()
+    for (const epoch of [first, second]) {
+      // 4 warm-up slots in the first 8 items, then one in each stretch of ten: 7 in 40 items.
+      expect(epoch).toHaveLength(7)
+      expect(epoch.filter((n) => n < 8)).toHaveLength(4)
+    }
+    expect(second).not.toEqual(first)
   })
 
   it("given three golden leads, when one validator pulls far more than the rate asks for, then it is never served one golden lead twice, and the other items are the queue's", async () => {
