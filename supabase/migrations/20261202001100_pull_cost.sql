@@ -389,3 +389,8 @@ begin
     'block', v_block);
 end
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Access
+
+revoke execute on function leadpoet.golden_slot_position(text, text, bigint, bigint, numeric, integer) from public;
