@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {PGlite} from '@electric-sql/pglite'
 import {migrate} from '../db/migrations.js'
-import {openPglite} from '../db/pglite.js'
+import {keepJsHeapSmall, openPglite} from '../db/pglite.js'
 import {pgliteClient, type SqlClient} from '../db/sql-client.js'
 import {hotkeyForName} from '../hotkey-address.js'
 import type {Identity} from '../identity.js'
@@ -166,6 +166,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
 
 async function run(options: SimulationOptions, dir: string): Promise<Omit<SimulationSummary, 'timings'>> {
   const progress = options.onProgress ?? (() => {})
+  // Most of a long run's memory was V8's heap left to grow, not the database (src/db/pglite.ts).
+  keepJsHeapSmall()
   // A small buffer cache: the database lives in the process, and its pages are the process's memory.
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
   const sql: SqlClient = pgliteClient(await openPglite(dir, {startParams}))
